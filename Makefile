@@ -1,0 +1,62 @@
+# The two commands a newcomer needs: `make demo` and `make test`. Everything else is a step of those.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SAMPLE_DIR ?= data/sample-logs
+SAMPLE_DAYS ?= 30
+SAMPLE_INVOCATIONS ?= 50000
+SAMPLE_SEED ?= 42
+
+export DO_NOT_TRACK := 1
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export DBT_PROFILES_DIR := $(CURDIR)
+export BEDROCK_COSTS_DUCKDB_PATH ?= $(CURDIR)/target/bedrock_tenant_costs.duckdb
+
+.PHONY: help install sample-logs build demo test lint lint-python lint-sql pytest clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(BIN)/.installed: requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $@
+
+install: $(BIN)/.installed ## create .venv with the pinned toolchain
+
+profiles.yml: profiles.example.yml
+	@if [ ! -f profiles.yml ]; then cp profiles.example.yml profiles.yml; echo "created profiles.yml from profiles.example.yml"; fi
+
+sample-logs: install ## write sample logs to data/sample-logs (30 days, 50,000 invocations)
+	$(BIN)/bedrock-costs sample-logs --out $(SAMPLE_DIR) --days $(SAMPLE_DAYS) \
+		--invocations $(SAMPLE_INVOCATIONS) --seed $(SAMPLE_SEED)
+
+build: install profiles.yml ## dbt build on the local DuckDB target over $(SAMPLE_DIR)
+	@mkdir -p target
+	$(BIN)/dbt build --target local --vars '{bedrock_logs_dir: "$(SAMPLE_DIR)"}'
+
+demo: sample-logs build ## install, sample logs, full pipeline on DuckDB, top tenants
+	$(BIN)/bedrock-costs summary --database $(BEDROCK_COSTS_DUCKDB_PATH)
+
+lint-python: install
+	$(BIN)/ruff check src tests/python
+	$(BIN)/ruff format --check src tests/python
+
+lint-sql: install profiles.yml
+	@mkdir -p target
+	$(BIN)/sqlfluff lint models tests
+
+lint: lint-python lint-sql ## ruff and sqlfluff
+
+pytest: install
+	$(BIN)/pytest
+
+test: lint pytest ## every check: ruff, sqlfluff, pytest (which drives dbt builds)
+
+clean: ## remove build output (keeps .venv and data/)
+	rm -rf target target_* logs dbt_packages .pytest_cache .ruff_cache

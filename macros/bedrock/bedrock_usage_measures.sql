@@ -1,0 +1,24 @@
+{#
+    The aggregate measures shared by the daily usage marts, over rows of fct_bedrock_invocations.
+    Cost sums cover priced invocations only; unpriced_invocation_count says how many were left out.
+#}
+{% macro bedrock_usage_measures() %}
+        count(*) as invocation_count,
+        sum(case when is_error then 1 else 0 end) as error_count,
+        sum(input_tokens) as input_tokens,
+        sum(output_tokens) as output_tokens,
+        sum(cache_read_input_tokens) as cache_read_input_tokens,
+        sum(cache_write_input_tokens) as cache_write_input_tokens,
+        sum(total_tokens) as total_tokens,
+        cast(coalesce(sum(input_cost_usd), 0) as {{ bedrock_tenant_costs.money_type() }}) as input_cost_usd,
+        cast(coalesce(sum(output_cost_usd), 0) as {{ bedrock_tenant_costs.money_type() }}) as output_cost_usd,
+        cast(coalesce(sum(cache_read_cost_usd), 0) as {{ bedrock_tenant_costs.money_type() }}) as cache_read_cost_usd,
+        cast(coalesce(sum(cache_write_cost_usd), 0) as {{ bedrock_tenant_costs.money_type() }}) as cache_write_cost_usd,
+        cast(coalesce(sum(total_cost_usd), 0) as {{ bedrock_tenant_costs.money_type() }}) as total_cost_usd,
+        sum(case when is_priced then 0 else 1 end) as unpriced_invocation_count,
+        count(latency_ms) as latency_sample_count,
+        avg(cast(latency_ms as double)) as avg_latency_ms,
+        {{ bedrock_tenant_costs.percentile('cast(latency_ms as double)', 0.5) }} as p50_latency_ms,
+        {{ bedrock_tenant_costs.percentile('cast(latency_ms as double)', 0.95) }} as p95_latency_ms,
+        {{ bedrock_tenant_costs.percentile('cast(latency_ms as double)', 0.99) }} as p99_latency_ms
+{% endmacro %}

@@ -1,0 +1,17 @@
+{# Money in USD: exact decimal, 15 places (a token can cost 8.75e-12 USD), never float. #}
+{% macro money_type() %}decimal(38, 15){% endmacro %}
+
+{# Prices in USD per 1M tokens as stored in the price seed. #}
+{% macro price_per_million_type() %}decimal(38, 9){% endmacro %}
+
+{#
+    USD for a token count at a price per 1M tokens, exact: the price is shifted by 1e-6 by
+    multiplying with a decimal literal (dividing a decimal gives a float on DuckDB).
+#}
+{% macro tokens_cost_usd(tokens, usd_per_million) %}
+    cast(
+        cast({{ tokens }} as decimal(38, 0))
+        * (cast({{ usd_per_million }} as {{ bedrock_tenant_costs.price_per_million_type() }}) * cast(0.000001 as decimal(38, 6)))
+        as {{ bedrock_tenant_costs.money_type() }}
+    )
+{% endmacro %}

@@ -1,0 +1,19 @@
+{#
+    Parses an RFC 3339 / ISO 8601 timestamp that carries a zone designator (`Z` or `+hh:mm`) and
+    returns it as a timestamp without time zone in UTC. Anything else (no zone, not a timestamp)
+    gives null, never an error and never a guess in the session's time zone.
+#}
+{% macro parse_iso8601_utc(column) %}
+    {{ return(adapter.dispatch('parse_iso8601_utc', 'bedrock_tenant_costs')(column)) }}
+{% endmacro %}
+
+{% macro duckdb__parse_iso8601_utc(column) %}
+    case
+        when regexp_full_match({{ column }}, '\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})')
+            then cast(timezone('UTC', try_cast({{ column }} as timestamptz)) as timestamp)
+    end
+{% endmacro %}
+
+{% macro default__parse_iso8601_utc(column) %}
+    try(cast(from_iso8601_timestamp({{ column }}) at time zone 'UTC' as timestamp(6)))
+{% endmacro %}

@@ -1,0 +1,71 @@
+{#
+    One row per Bedrock invocation (request id, after de-duplication): who called what, for which
+    tenant, how many tokens, how long it took and what it cost. model_id is the resolved base model.
+#}
+
+with
+
+priced_invocations as (
+
+    select * from {{ ref('int_bedrock__invocations_priced') }}
+
+),
+
+final as (
+
+    select
+        -- ids
+        request_id,
+        tenant_id,
+        price_id,
+
+        -- strings
+        tenant_id_key,
+        account_id,
+        region,
+        inference_region,
+        identity_arn,
+        operation,
+        model_id,
+        logged_model_id,
+        model_id_form,
+        routing_scope,
+        error_code,
+        pricing_status,
+        price_region,
+        price_routing_scope,
+        source_file,
+
+        -- numerics
+        input_tokens,
+        output_tokens,
+        cache_read_input_tokens,
+        cache_write_input_tokens,
+        input_tokens + output_tokens + cache_read_input_tokens + cache_write_input_tokens
+            as total_tokens,
+        latency_ms,
+        time_to_first_byte_ms,
+        input_cost_usd,
+        output_cost_usd,
+        cache_read_cost_usd,
+        cache_write_cost_usd,
+        total_cost_usd,
+        delivery_count,
+
+        -- booleans
+        is_error,
+        is_attributed,
+        pricing_status = 'priced' or pricing_status = 'no_billable_tokens' as is_priced,
+        has_conflicting_deliveries,
+
+        -- dates
+        usage_date,
+        price_effective_from,
+
+        -- timestamps
+        invoked_at
+    from priced_invocations
+
+)
+
+select * from final

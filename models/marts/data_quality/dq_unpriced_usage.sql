@@ -1,0 +1,41 @@
+{#
+    Usage that could not be costed, one row per UTC day, resolved model, logged model id, source
+    Region, routing scope and pricing status: the list to work through when adding prices.
+#}
+
+with
+
+invocations as (
+
+    select * from {{ ref('fct_bedrock_invocations') }}
+
+),
+
+unpriced as (
+
+    select
+        usage_date,
+        coalesce(model_id, logged_model_id) as model_id,
+        logged_model_id,
+        region,
+        routing_scope,
+        pricing_status,
+        count(*) as invocation_count,
+        sum(input_tokens) as input_tokens,
+        sum(output_tokens) as output_tokens,
+        sum(cache_read_input_tokens) as cache_read_input_tokens,
+        sum(cache_write_input_tokens) as cache_write_input_tokens,
+        sum(total_tokens) as total_tokens
+    from invocations
+    where not is_priced
+    group by
+        usage_date,
+        coalesce(model_id, logged_model_id),
+        logged_model_id,
+        region,
+        routing_scope,
+        pricing_status
+
+)
+
+select * from unpriced

@@ -1,0 +1,189 @@
+{#
+    One row per non-blank raw line of the Bedrock logs, parsed once.
+
+    Every field the pipeline needs is pulled out of the JSON in a single multi-path extraction,
+    so no later model or test touches the raw files again. Each line gets a quarantine_reason
+    (null for a valid invocation record). Prompt and response bodies are never selected: only the
+    few body fields that carry facts (latency) are extracted, and the preview of a quarantined line
+    stops before the first body key.
+#}
+
+{%- set fields = [
+    ('schema_type', 'schemaType'),
+    ('schema_version', 'schemaVersion'),
+    ('timestamp_text', 'timestamp'),
+    ('account_id', 'accountId'),
+    ('region', 'region'),
+    ('request_id', 'requestId'),
+    ('identity_arn', 'identity.arn'),
+    ('operation', 'operation'),
+    ('model_id', 'modelId'),
+    ('inference_region', 'inferenceRegion'),
+    ('error_code', 'errorCode'),
+    ('request_metadata_text', 'requestMetadata'),
+    ('input_tokens_text', 'input.inputTokenCount'),
+    ('cache_read_input_tokens_text', 'input.cacheReadInputTokenCount'),
+    ('cache_write_input_tokens_text', 'input.cacheWriteInputTokenCount'),
+    ('output_tokens_text', 'output.outputTokenCount'),
+    ('converse_latency_ms_text', 'output.outputBodyJson.metrics.latencyMs'),
+    ('stream_latency_ms_text',
+        'output.outputBodyJson[#-1]."amazon-bedrock-invocationMetrics".invocationLatency'),
+    ('stream_first_byte_latency_ms_text',
+        'output.outputBodyJson[#-1]."amazon-bedrock-invocationMetrics".firstByteLatency'),
+] -%}
+{%- set paths = [] -%}
+{%- for name, path in fields -%}{%- do paths.append('$.' ~ path) -%}{%- endfor -%}
+{%- set preview_chars = var('quarantine_preview_chars') | int -%}
+{%- set token_fields = [
+    'input_tokens_text',
+    'output_tokens_text',
+    'cache_read_input_tokens_text',
+    'cache_write_input_tokens_text',
+] -%}
+{%- set path_pattern =
+    '/AWSLogs/([^/]+)/BedrockModelInvocationLogs/([^/]+)/([0-9]{4})/([0-9]{2})/([0-9]{2})/([0-9]{2})/[^/]+$'
+-%}
+
+with
+
+raw_lines as (
+
+    select
+        line as raw_line,
+        {{ log_line_source_file() }} as source_file
+    from {{ source('bedrock', 'invocation_logs_raw') }}
+
+),
+
+non_blank_lines as (
+
+    select *
+    from raw_lines
+    where not {{ is_blank_text('raw_line') }}
+
+),
+
+classified as (
+
+    select
+        raw_line,
+        source_file,
+        {{ hash_text('raw_line') }} as line_hash,
+        {{ is_valid_json('raw_line') }} as is_valid_json,
+        {{ is_json_object('raw_line') }} as is_json_object
+    from non_blank_lines
+
+),
+
+extracted as (
+
+    select
+        *,
+        case
+            when is_json_object then {{ json_extract_paths('raw_line', paths) }}
+        end as field_values,
+        case
+            when is_json_object
+                then {{ json_object_at('raw_line', '$.requestMetadata') }}
+        end as request_metadata_json
+    from classified
+
+),
+
+renamed as (
+
+    select
+        -- files and lines
+        raw_line,
+        source_file,
+        line_hash,
+        {%- for part in ['account_id', 'region', 'year', 'month', 'day', 'hour'] %}
+        regexp_extract(source_file, '{{ path_pattern }}', {{ loop.index }}) as path_{{ part }},
+        {%- endfor %}
+        is_valid_json,
+        is_json_object,
+        request_metadata_json,
+
+        -- record fields as logged (text), in the order of `fields`
+        {%- for name, path in fields %}
+        field_values[{{ loop.index }}] as {{ name }}{{ "," if not loop.last }}
+        {%- endfor %}
+    from extracted
+
+),
+
+timestamped as (
+
+    select
+        *,
+        {{ parse_iso8601_utc('timestamp_text') }} as invoked_at
+    from renamed
+
+),
+
+validated as (
+
+    select
+        *,
+        case
+            when not is_valid_json then 'invalid_json'
+            when not is_json_object then 'not_a_json_object'
+            when schema_type is not null and schema_type <> 'ModelInvocationLog'
+                then 'unexpected_schema_type'
+            when request_id is null or trim(request_id) = '' then 'missing_request_id'
+            when timestamp_text is null then 'missing_timestamp'
+            when invoked_at is null then 'invalid_timestamp'
+            when model_id is null or trim(model_id) = '' then 'missing_model_id'
+            {%- for name in token_fields %}
+            when not {{ regex_full_match("coalesce(" ~ name ~ ", '0')", '[0-9]{1,15}') }}
+                then 'invalid_token_count'
+            {%- endfor %}
+        end as quarantine_reason
+    from timestamped
+
+),
+
+previewed as (
+
+    select
+        *,
+        case
+            when quarantine_reason is not null
+                then substr(
+                    raw_line,
+                    1,
+                    least(
+                        {{ preview_chars }},
+                        coalesce(nullif(strpos(raw_line, '"inputBodyJson"'), 0) - 1, {{ preview_chars }}),
+                        coalesce(nullif(strpos(raw_line, '"outputBodyJson"'), 0) - 1, {{ preview_chars }})
+                    )
+                )
+        end as raw_line_preview
+    from validated
+
+),
+
+final as (
+
+    select
+        {{ hash_text("source_file || '|' || line_hash") }} as log_record_id,
+        source_file,
+        line_hash,
+        path_account_id,
+        path_region,
+        path_year,
+        path_month,
+        path_day,
+        path_hour,
+        quarantine_reason,
+        raw_line_preview,
+        {%- for name, path in fields %}
+        {{ name }},
+        {%- endfor %}
+        request_metadata_json,
+        invoked_at
+    from previewed
+
+)
+
+select * from final

@@ -1,0 +1,45 @@
+{#
+    requestMetadata unnested: one row per key/value pair of every valid log record. Keys and
+    values are untrusted client input: they are carried as data, never used to build SQL.
+#}
+
+with
+
+log_lines as (
+
+    select
+        log_record_id,
+        request_id,
+        request_metadata_json
+    from {{ ref('base_bedrock__log_lines') }}
+    where
+        quarantine_reason is null
+        and request_metadata_json is not null
+
+),
+
+entries as (
+
+    select
+        log_lines.log_record_id,
+        log_lines.request_id,
+        metadata_key,
+        metadata_value
+    from log_lines
+    {{ cross_join_json_object_entries('log_lines.request_metadata_json', 'metadata_key', 'metadata_value') }}
+
+),
+
+final as (
+
+    select
+        log_record_id,
+        request_id,
+        metadata_key,
+        lower(metadata_key) as metadata_key_normalized,
+        metadata_value
+    from entries
+
+)
+
+select * from final

@@ -1,0 +1,139 @@
+"""The ``bedrock-costs`` command line.
+
+Every sub-command lives in its own module; this file only wires arguments to functions so that
+``bedrock-costs --help`` stays fast (heavy imports happen inside the handlers).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _iso_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {value!r}") from exc
+
+
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from exc
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of at least 1, got {number}")
+    return number
+
+
+def _cmd_sample_logs(args: argparse.Namespace) -> int:
+    from bedrock_costs.sample_logs import generate_sample_logs
+
+    stats = generate_sample_logs(
+        out_dir=args.out,
+        days=args.days,
+        invocations=args.invocations,
+        seed=args.seed,
+        start=args.start,
+        progress=not args.quiet,
+    )
+    print(stats.describe())
+    return EXIT_OK
+
+
+def _cmd_summary(args: argparse.Namespace) -> int:
+    from bedrock_costs.summary import print_top_tenants
+
+    return print_top_tenants(database=args.database, schema=args.schema, limit=args.limit)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bedrock-costs",
+        description=(
+            "Tools around the bedrock_tenant_costs dbt project: generate sample Bedrock model "
+            "invocation logs, and summarise the cost marts that `dbt build` produces."
+        ),
+        epilog=(
+            "Exit codes: 0 success, 1 the command ran but failed (details on stderr), "
+            "2 bad arguments. Run `bedrock-costs COMMAND --help` for each command."
+        ),
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    sample = commands.add_parser(
+        "sample-logs",
+        help="write realistic synthetic Bedrock invocation logs (gzip NDJSON in the S3 layout)",
+        description=(
+            "Write deterministic synthetic Bedrock model invocation logs laid out exactly as "
+            "Bedrock delivers them to S3: "
+            "AWSLogs/<account>/BedrockModelInvocationLogs/<region>/YYYY/MM/DD/HH/"
+            "<YYYYMMDDTHHMMSSmmmZ>_<16 hex>.json.gz. The same --seed always gives the same files."
+        ),
+        epilog="Example: bedrock-costs sample-logs --out data/sample-logs --days 30 "
+        "--invocations 50000 --seed 42",
+    )
+    sample.add_argument("--out", type=Path, required=True, help="directory to write AWSLogs/ into")
+    sample.add_argument("--days", type=_positive_int, default=30, help="days of logs (default 30)")
+    sample.add_argument(
+        "--invocations",
+        type=_positive_int,
+        default=50_000,
+        help="number of model invocations to generate (default 50000)",
+    )
+    sample.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    sample.add_argument(
+        "--start",
+        type=_iso_date,
+        default=None,
+        help="first day of logs, YYYY-MM-DD (default: a fixed date, so output is reproducible)",
+    )
+    sample.add_argument("--quiet", action="store_true", help="no progress output")
+    sample.set_defaults(handler=_cmd_sample_logs)
+
+    summary = commands.add_parser(
+        "summary",
+        help="print the top tenants by cost from a built DuckDB database",
+        description="Print a table of the tenants with the highest cost over the whole period "
+        "held in the marts of a DuckDB database built by `dbt build --target local`.",
+        epilog="Example: bedrock-costs summary --database target/bedrock_tenant_costs.duckdb",
+    )
+    summary.add_argument(
+        "--database",
+        type=Path,
+        default=Path("target/bedrock_tenant_costs.duckdb"),
+        help="DuckDB file built by dbt (default target/bedrock_tenant_costs.duckdb)",
+    )
+    summary.add_argument(
+        "--schema",
+        default="bedrock_marts",
+        help="schema holding the marts (default bedrock_marts)",
+    )
+    summary.add_argument("--limit", type=_positive_int, default=10, help="rows to show (default 10)")
+    summary.set_defaults(handler=_cmd_summary)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_FAILURE
+
+
+if __name__ == "__main__":
+    sys.exit(main())
