@@ -21,10 +21,10 @@ tenant_activity as (
 
     select
         tenant_id,
-        count(*) as invocation_count,
-        sum(total_tokens) as total_tokens,
+        cast(count(*) as bigint) as invocation_count,
+        cast(sum(total_tokens) as bigint) as total_tokens,
         cast(coalesce(sum(total_cost_usd), 0) as {{ money_type() }}) as total_cost_usd,
-        sum(case when is_priced then 0 else 1 end) as unpriced_invocation_count,
+        cast(sum(case when is_priced then 0 else 1 end) as bigint) as unpriced_invocation_count,
         count(distinct model_id) as model_count,
         min(usage_date) as first_usage_date,
         max(usage_date) as last_usage_date,

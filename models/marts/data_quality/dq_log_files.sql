@@ -15,7 +15,7 @@ kept_records as (
 
     select
         source_file,
-        count(*) as kept_record_count
+        cast(count(*) as bigint) as kept_record_count
     from {{ ref('int_bedrock__invocations_deduplicated') }}
     group by source_file
 
@@ -27,9 +27,9 @@ file_lines as (
         source_file,
         max(path_account_id) as account_id,
         max(path_region) as region,
-        count(*) as non_blank_line_count,
-        sum(case when quarantine_reason is null then 0 else 1 end) as quarantined_line_count,
-        sum(case when quarantine_reason is null then 1 else 0 end) as record_count
+        cast(count(*) as bigint) as non_blank_line_count,
+        cast(sum(case when quarantine_reason is null then 0 else 1 end) as bigint) as quarantined_line_count,
+        cast(sum(case when quarantine_reason is null then 1 else 0 end) as bigint) as record_count
     from log_lines
     group by source_file
 

@@ -20,12 +20,12 @@ unpriced as (
         region,
         routing_scope,
         pricing_status,
-        count(*) as invocation_count,
-        sum(input_tokens) as input_tokens,
-        sum(output_tokens) as output_tokens,
-        sum(cache_read_input_tokens) as cache_read_input_tokens,
-        sum(cache_write_input_tokens) as cache_write_input_tokens,
-        sum(total_tokens) as total_tokens
+        cast(count(*) as bigint) as invocation_count,
+        cast(sum(input_tokens) as bigint) as input_tokens,
+        cast(sum(output_tokens) as bigint) as output_tokens,
+        cast(sum(cache_read_input_tokens) as bigint) as cache_read_input_tokens,
+        cast(sum(cache_write_input_tokens) as bigint) as cache_write_input_tokens,
+        cast(sum(total_tokens) as bigint) as total_tokens
     from invocations
     where not is_priced
     group by
