@@ -119,7 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
         default="bedrock_marts",
         help="schema holding the marts (default bedrock_marts)",
     )
-    summary.add_argument("--limit", type=_positive_int, default=10, help="rows to show (default 10)")
+    summary.add_argument(
+        "--limit", type=_positive_int, default=10, help="rows to show (default 10)"
+    )
     summary.set_defaults(handler=_cmd_summary)
     return parser
 

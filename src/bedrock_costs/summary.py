@@ -1,0 +1,158 @@
+"""A readable summary of the marts in a DuckDB database built by `dbt build --target local`."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+
+
+@dataclass(frozen=True)
+class TenantRow:
+    tenant_id: str
+    invocation_count: int
+    total_tokens: int
+    total_cost_usd: Decimal
+    unpriced_invocation_count: int
+
+
+@dataclass(frozen=True)
+class Overview:
+    first_day: str
+    last_day: str
+    invocation_count: int
+    tenant_count: int
+    total_cost_usd: Decimal
+    unpriced_invocation_count: int
+    quarantined_line_count: int
+
+
+def _quote_identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def read_overview(con: duckdb.DuckDBPyConnection, schema: str) -> Overview:
+    s = _quote_identifier(schema)
+    totals = con.sql(
+        f"""
+        select
+            cast(min(usage_date) as varchar),
+            cast(max(usage_date) as varchar),
+            count(*),
+            count(distinct tenant_id),
+            coalesce(sum(total_cost_usd), 0),
+            count(*) filter (where not is_priced)
+        from {s}.fct_bedrock_invocations
+        """
+    ).fetchall()[0]
+    quarantined = con.sql(f"select count(*) from {s}.dq_quarantined_log_lines").fetchall()[0][0]
+    return Overview(
+        first_day=totals[0] or "-",
+        last_day=totals[1] or "-",
+        invocation_count=int(totals[2]),
+        tenant_count=int(totals[3]),
+        total_cost_usd=Decimal(totals[4]),
+        unpriced_invocation_count=int(totals[5]),
+        quarantined_line_count=int(quarantined),
+    )
+
+
+def read_top_tenants(con: duckdb.DuckDBPyConnection, schema: str, limit: int) -> list[TenantRow]:
+    rows = con.sql(
+        f"""
+        select tenant_id, invocation_count, total_tokens, total_cost_usd,
+               unpriced_invocation_count
+        from {_quote_identifier(schema)}.dim_tenants
+        order by total_cost_usd desc, tenant_id
+        limit {int(limit)}
+        """
+    ).fetchall()
+    return [
+        TenantRow(
+            tenant_id=str(r[0]),
+            invocation_count=int(r[1]),
+            total_tokens=int(r[2]),
+            total_cost_usd=Decimal(r[3]),
+            unpriced_invocation_count=int(r[4]),
+        )
+        for r in rows
+    ]
+
+
+def format_usd(amount: Decimal) -> str:
+    """Dollars to the cent; under a dollar, four decimals so that small costs stay visible."""
+    places = Decimal("0.01") if abs(amount) >= 1 else Decimal("0.0001")
+    return f"${amount.quantize(places):,}"
+
+
+def render(overview: Overview, tenants: list[TenantRow]) -> str:
+    header = ("tenant", "invocations", "tokens", "cost (USD)", "share", "unpriced")
+    body = []
+    for row in tenants:
+        share = (
+            row.total_cost_usd / overview.total_cost_usd * 100
+            if overview.total_cost_usd
+            else Decimal(0)
+        )
+        body.append(
+            (
+                row.tenant_id,
+                f"{row.invocation_count:,}",
+                f"{row.total_tokens:,}",
+                format_usd(row.total_cost_usd),
+                f"{share:.1f}%",
+                f"{row.unpriced_invocation_count:,}",
+            )
+        )
+    widths = [max(len(str(cells[i])) for cells in [header, *body]) for i in range(len(header))]
+
+    def line(cells: tuple[str, ...]) -> str:
+        first = cells[0].ljust(widths[0])
+        rest = [c.rjust(w) for c, w in zip(cells[1:], widths[1:], strict=True)]
+        return "  ".join([first, *rest])
+
+    out = [
+        f"Top {len(tenants)} tenants by cost, {overview.first_day} to {overview.last_day} (UTC)",
+        "",
+        line(header),
+        line(tuple("-" * w for w in widths)),
+        *(line(cells) for cells in body),
+        "",
+        f"All tenants: {overview.tenant_count:,} tenants, {overview.invocation_count:,} "
+        f"invocations, {format_usd(overview.total_cost_usd)} priced.",
+        f"Unpriced invocations: {overview.unpriced_invocation_count:,} (see dq_unpriced_usage). "
+        f"Quarantined log lines: {overview.quarantined_line_count:,} "
+        "(see dq_quarantined_log_lines).",
+    ]
+    return "\n".join(out)
+
+
+def print_top_tenants(database: Path, schema: str, limit: int) -> int:
+    if not database.exists():
+        print(
+            f"error: no DuckDB database at {database}. Build it first: "
+            "`make build` (or `dbt build --target local`).",
+            file=sys.stderr,
+        )
+        return EXIT_FAILURE
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        overview = read_overview(con, schema)
+        tenants = read_top_tenants(con, schema, limit)
+    except duckdb.CatalogException as exc:
+        print(
+            f"error: the marts are missing from schema {schema!r} in {database} ({exc}). "
+            "Run `dbt build --target local` first.",
+            file=sys.stderr,
+        )
+        return EXIT_FAILURE
+    finally:
+        con.close()
+    print(render(overview, tenants))
+    return EXIT_OK

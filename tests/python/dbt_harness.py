@@ -1,0 +1,95 @@
+"""Run the real dbt project on DuckDB from tests: isolated database, target and log paths."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+DBT = Path(sys.executable).parent / "dbt"
+MARTS = "bedrock_marts"
+
+
+@dataclass(frozen=True)
+class DbtRun:
+    returncode: int
+    output: str
+    database: Path
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        con = duckdb.connect(str(self.database), read_only=True)
+        try:
+            return con.sql(sql).fetchall()
+        finally:
+            con.close()
+
+
+def run_dbt(
+    command: list[str], logs_dir: Path, work_dir: Path, extra_vars: dict[str, Any] | None = None
+) -> DbtRun:
+    """Run `dbt <command>` on the local target over logs_dir, writing only under work_dir."""
+    work_dir.mkdir(parents=True, exist_ok=True)
+    profiles_dir = work_dir / "profiles"
+    profiles_dir.mkdir(exist_ok=True)
+    shutil.copy(PROJECT_DIR / "profiles.example.yml", profiles_dir / "profiles.yml")
+    database = work_dir / "bedrock_tenant_costs.duckdb"
+    env = {
+        **os.environ,
+        "DO_NOT_TRACK": "1",
+        "BEDROCK_COSTS_DUCKDB_PATH": str(database),
+        "BEDROCK_COSTS_TARGET": "local",
+    }
+    dbt_vars = {"bedrock_logs_dir": str(logs_dir), **(extra_vars or {})}
+    args = [
+        str(DBT),
+        *command,
+        "--project-dir",
+        str(PROJECT_DIR),
+        "--profiles-dir",
+        str(profiles_dir),
+        "--target",
+        "local",
+        "--target-path",
+        str(work_dir / "target"),
+        "--log-path",
+        str(work_dir / "logs"),
+        "--vars",
+        json.dumps(dbt_vars),
+    ]
+    proc = subprocess.run(args, capture_output=True, text=True, env=env, cwd=work_dir, check=False)
+    return DbtRun(proc.returncode, proc.stdout + proc.stderr, database)
+
+
+def materialize_fixture_logs(source_dir: Path, out_dir: Path) -> Path:
+    """Gzip every `.jsonl` file under source_dir into the same relative path as `.json.gz`.
+
+    Files are copied byte for byte (CRLF, missing final newline and all), so the fixture text is
+    exactly what the pipeline reads. Returns out_dir.
+    """
+    for source in sorted(source_dir.rglob("*.jsonl")):
+        target = out_dir / source.relative_to(source_dir).with_suffix(".json.gz")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(gzip.compress(source.read_bytes(), mtime=0))
+    return out_dir
+
+
+def count_non_blank_lines(logs_dir: Path) -> int:
+    """Non-blank lines of every record file in the Bedrock layout, counted in plain Python."""
+    total = 0
+    for path in logs_dir.glob("AWSLogs/*/BedrockModelInvocationLogs/*/*/*/*/*/*.json.gz"):
+        with gzip.open(path, "rt", encoding="utf-8") as handle:
+            total += sum(1 for line in handle if line.strip())
+    return total
