@@ -11,11 +11,11 @@ with
 invocation_totals as (
 
     select
-        usage_date,
-        tenant_id,
         {%- for name, expression in measures %}
-        {{ expression }} as {{ name }}{{ "," if not loop.last }}
+        {{ expression }} as {{ name }},
         {%- endfor %}
+        usage_date,
+        tenant_id
     from {{ ref('fct_bedrock_invocations') }}
     group by usage_date, tenant_id
 
@@ -24,11 +24,11 @@ invocation_totals as (
 daily_totals as (
 
     select
-        usage_date,
-        tenant_id,
         {%- for name, expression in measures %}
-        sum({{ name }}) as {{ name }}{{ "," if not loop.last }}
+        sum({{ name }}) as {{ name }},
         {%- endfor %}
+        usage_date,
+        tenant_id
     from {{ ref('fct_tenant_daily_usage') }}
     group by usage_date, tenant_id
 

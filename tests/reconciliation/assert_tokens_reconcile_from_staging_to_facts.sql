@@ -6,22 +6,31 @@
 
 with
 
+conflicting_requests as (
+
+    select request_id
+    from {{ ref('fct_bedrock_invocations') }}
+    where has_conflicting_deliveries
+
+),
+
 staged as (
 
     select
-        usage_date,
-        count(distinct request_id) as request_count,
+        invocations.usage_date,
+        count(distinct invocations.request_id) as request_count,
         sum(input_tokens) as input_tokens,
         sum(output_tokens) as output_tokens,
         sum(cache_read_input_tokens) as cache_read_input_tokens,
         sum(cache_write_input_tokens) as cache_write_input_tokens
-    from {{ ref('stg_bedrock__invocations') }}
-    where request_id not in (
-        select request_id
-        from {{ ref('fct_bedrock_invocations') }}
-        where has_conflicting_deliveries
-    )
-    group by usage_date
+    from {{ ref('stg_bedrock__invocations') }} as invocations
+    where
+        not exists (
+            select 1
+            from conflicting_requests
+            where conflicting_requests.request_id = invocations.request_id
+        )
+    group by invocations.usage_date
 
 ),
 

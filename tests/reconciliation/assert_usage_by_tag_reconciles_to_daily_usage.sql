@@ -11,12 +11,12 @@ with
 tag_totals as (
 
     select
+        {%- for name, expression in measures %}
+        sum({{ name }}) as {{ name }},
+        {%- endfor %}
         usage_date,
         tenant_id,
-        tag_key,
-        {%- for name, expression in measures %}
-        sum({{ name }}) as {{ name }}{{ "," if not loop.last }}
-        {%- endfor %}
+        tag_key
     from {{ ref('fct_tenant_daily_usage_by_tag') }}
     group by usage_date, tenant_id, tag_key
 
@@ -25,11 +25,11 @@ tag_totals as (
 daily_totals as (
 
     select
-        usage_date,
-        tenant_id,
         {%- for name, expression in measures %}
-        sum({{ name }}) as {{ name }}{{ "," if not loop.last }}
+        sum({{ name }}) as {{ name }},
         {%- endfor %}
+        usage_date,
+        tenant_id
     from {{ ref('fct_tenant_daily_usage') }}
     group by usage_date, tenant_id
 

@@ -6,6 +6,10 @@
 #}
 
 {%- set tenant_keys = bedrock_tenant_costs.tenant_id_keys() -%}
+{%- set tenant_key_literals = [] -%}
+{%- for key in tenant_keys -%}
+{%- do tenant_key_literals.append(bedrock_tenant_costs.sql_string_literal(key | lower)) -%}
+{%- endfor -%}
 
 with
 
@@ -22,17 +26,13 @@ candidates as (
         metadata_key as tenant_id_key,
         metadata_value as tenant_id,
         case metadata_key_normalized
-            {%- for key in tenant_keys %}
-            when {{ bedrock_tenant_costs.sql_string_literal(key | lower) }} then {{ loop.index }}
+            {%- for literal in tenant_key_literals %}
+            when {{ literal }} then {{ loop.index }}
             {%- endfor %}
         end as key_priority
     from request_metadata
     where
-        metadata_key_normalized in (
-            {%- for key in tenant_keys %}
-            {{ bedrock_tenant_costs.sql_string_literal(key | lower) }}{{ "," if not loop.last }}
-            {%- endfor %}
-        )
+        metadata_key_normalized in ({{ tenant_key_literals | join(', ') }})
         and not {{ is_blank_text('metadata_value') }}
 
 ),

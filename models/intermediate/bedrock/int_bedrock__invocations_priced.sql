@@ -134,15 +134,15 @@ statused as (
 costed as (
 
     select
-        *,
         {%- for class_name, tokens, price in token_classes %}
         case
             when pricing_status = 'no_billable_tokens' then cast(0 as {{ money_type() }})
             when pricing_status <> 'priced' then cast(null as {{ money_type() }})
             when {{ tokens }} = 0 then cast(0 as {{ money_type() }})
             else {{ tokens_cost_usd(tokens, price) }}
-        end as {{ class_name }}_cost_usd{{ "," if not loop.last }}
+        end as {{ class_name }}_cost_usd,
         {%- endfor %}
+        *
     from statused
 
 ),

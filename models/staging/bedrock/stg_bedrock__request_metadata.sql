@@ -23,8 +23,8 @@ entries as (
     select
         log_lines.log_record_id,
         log_lines.request_id,
-        metadata_key,
-        metadata_value
+        object_entries.metadata_key,
+        object_entries.metadata_value
     from log_lines
     {{ cross_join_json_object_entries('log_lines.request_metadata_json', 'metadata_key', 'metadata_value') }}
 

@@ -100,14 +100,13 @@ renamed as (
         {%- for part in ['account_id', 'region', 'year', 'month', 'day', 'hour'] %}
         regexp_extract(source_file, '{{ path_pattern }}', {{ loop.index }}) as path_{{ part }},
         {%- endfor %}
-        is_valid_json,
-        is_json_object,
-        request_metadata_json,
-
         -- record fields as logged (text), in the order of `fields`
         {%- for name, path in fields %}
-        field_values[{{ loop.index }}] as {{ name }}{{ "," if not loop.last }}
+        field_values[{{ loop.index }}] as {{ name }},
         {%- endfor %}
+        request_metadata_json,
+        is_valid_json,
+        is_json_object
     from extracted
 
 ),
