@@ -1,0 +1,76 @@
+"""The bedrock-costs command line: help, argument errors, exit codes, the summary table."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from bedrock_costs.cli import main
+from bedrock_costs.summary import Overview, TenantRow, format_usd, render
+
+
+def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    for command in ("sample-logs", "summary"):
+        assert command in out
+    assert "Exit codes" in out
+
+
+@pytest.mark.parametrize("command", ["sample-logs", "summary"])
+def test_each_command_help_has_an_example(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main([command, "--help"])
+    assert exit_info.value.code == 0
+    assert "Example: bedrock-costs " + command in capsys.readouterr().out
+
+
+def test_bad_arguments_exit_2_with_a_reason(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["sample-logs", "--out", "x", "--days", "0"])
+    assert exit_info.value.code == 2
+    assert "at least 1" in capsys.readouterr().err
+
+
+def test_summary_without_database_says_how_to_build_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["summary", "--database", str(tmp_path / "missing.duckdb")])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "missing.duckdb" in err
+    assert "dbt build" in err
+
+
+def test_summary_table_shows_shares_and_totals() -> None:
+    overview = Overview(
+        first_day="2026-10-01",
+        last_day="2026-10-30",
+        invocation_count=30,
+        tenant_count=2,
+        total_cost_usd=Decimal("40"),
+        unpriced_invocation_count=3,
+        quarantined_line_count=1,
+    )
+    tenants = [
+        TenantRow("acme", 20, 1_000_000, Decimal("30"), 2),
+        TenantRow("globex", 10, 500, Decimal("10"), 1),
+    ]
+    text = render(overview, tenants)
+    lines = text.splitlines()
+    assert lines[0] == "Top 2 tenants by cost, 2026-10-01 to 2026-10-30 (UTC)"
+    acme = next(line for line in lines if line.startswith("acme"))
+    assert "1,000,000" in acme
+    assert "$30.00" in acme
+    assert "75.0%" in acme
+    assert "$40.00 priced" in text
+    assert "Unpriced invocations: 3" in text
+
+
+def test_small_amounts_keep_four_decimals() -> None:
+    assert format_usd(Decimal("0.0005995")) == "$0.0006"
+    assert format_usd(Decimal("1234.567")) == "$1,234.57"
