@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
 import re
@@ -153,7 +154,7 @@ def test_same_seed_gives_byte_identical_tree(run: Run, tmp_path: Path) -> None:
     assert len(first) > 100
     assert sorted(first) == sorted(second)
     assert first == second
-    assert stats == SampleLogStats(**{**run.stats.__dict__, "out_dir": tmp_path})
+    assert stats == dataclasses.replace(run.stats, out_dir=tmp_path)
 
 
 def test_different_seed_gives_different_files(run: Run, tmp_path: Path) -> None:
@@ -209,6 +210,7 @@ def test_every_object_is_a_record_file_sidecar_or_permission_check(run: Run) -> 
             pairs.add((match["account"], match["region"]))
             kinds["record"] += 1
     assert pairs == EXPECTED_PAIRS
+    assert set(run.stats.account_regions) == {f"{a}/{r}" for a, r in EXPECTED_PAIRS}
     assert kinds["record"] == run.stats.files == len(record_files(run.out))
     assert kinds["sidecar"] == run.stats.sidecar_objects >= 1
     assert kinds["permission"] == run.stats.permission_check_objects >= 1
@@ -483,6 +485,7 @@ def test_body_usage_matches_top_level_counts(run: Run) -> None:
                     cache_write
                 )
                 assert usage["cache_read_input_tokens"] == inp["cacheReadInputTokenCount"]
+                assert usage["cache_creation_input_tokens"] == cache_write
                 checked["native_split"] += 1
         elif isinstance(body, list):
             start = body[0]["message"]["usage"]
@@ -491,6 +494,8 @@ def test_body_usage_matches_top_level_counts(run: Run) -> None:
             delta = next(e for e in body if e["type"] == "message_delta")
             assert delta["usage"]["output_tokens"] == out["outputTokenCount"]
             if "cache_creation" in start:
+                assert start["cache_creation_input_tokens"] == cache_write
+                assert start["cache_read_input_tokens"] == inp["cacheReadInputTokenCount"]
                 split = start["cache_creation"]
                 assert split["ephemeral_5m_input_tokens"] + split["ephemeral_1h_input_tokens"] == (
                     cache_write
@@ -615,6 +620,7 @@ def test_describe_says_what_was_written_where(run: Run) -> None:
 def test_small_runs_and_explicit_start(tmp_path: Path) -> None:
     single = generate_sample_logs(tmp_path / "one", days=1, invocations=1, seed=3)
     assert (single.records, single.lines, single.files) == (1, 1, 1)
+    assert len(single.account_regions) == 1
     hundred = generate_sample_logs(
         tmp_path / "hundred", days=2, invocations=100, seed=3, start=date(2027, 2, 27)
     )

@@ -1,0 +1,1123 @@
+"""Deterministic synthetic Amazon Bedrock model invocation logs.
+
+The output mirrors what Bedrock delivers to S3 when model invocation logging is on (reference
+notes, sections 1.x). ``out_dir`` plays the S3 key prefix and receives record objects
+
+``AWSLogs/<account>/BedrockModelInvocationLogs/<region>/YYYY/MM/DD/HH/``
+``<YYYYMMDDTHHMMSSmmmZ>_<16 hex>.json.gz``
+
+each a gzip of newline-delimited JSON with one ``ModelInvocationLog`` record per line.
+The ``HH`` folder and the file-name time follow the *delivery* time, 30-90 s after the record
+``timestamp``. The tree also holds objects that are not records and that a pipeline must skip:
+large-body sidecars under ``HH/data/`` and zero-byte ``amazon-bedrock-logs-permission-check``
+objects. A few hostile lines are planted on purpose: malformed lines (a truncated record, a
+non-JSON line, a JSON object without ``requestId``) and byte-identical re-deliveries of a record
+in a later hour folder.
+
+Everything is drawn from one ``random.Random(seed)`` and written with gzip ``mtime=0``, so the same
+arguments always give byte-identical files. Records are generated and written one delivery batch at
+a time; memory use does not grow with the number of invocations.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+import shutil
+import sys
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from random import Random
+from typing import Any
+
+__all__ = ["DEFAULT_START", "PERMISSION_CHECK_NAME", "SampleLogStats", "generate_sample_logs"]
+
+DEFAULT_START = date(2026, 10, 1)
+PERMISSION_CHECK_NAME = "amazon-bedrock-logs-permission-check"
+
+_SERVICE_FOLDER = "BedrockModelInvocationLogs"
+_CONTENT_TYPE = "application/json"
+_MAX_BATCH = 500
+# Delivery happens 30-90 s after the record timestamp, so one file only holds records whose
+# timestamps lie within one window of at most this many seconds.
+_MIN_DELIVERY_DELAY_S = 30
+_MAX_DELIVERY_DELAY_S = 90
+_MAX_BATCH_WINDOW_S = 55
+
+_OPERATIONS = ("Converse", "ConverseStream", "InvokeModel", "InvokeModelWithResponseStream")
+_ERROR_CODES = (
+    "ThrottlingException",
+    "ValidationException",
+    "ResourceNotFoundException",
+    "ModelErrorException",
+)
+_ERROR_WEIGHTS = (55, 25, 10, 10)
+_ENVIRONMENTS = ("prod", "staging", "dev")
+_ENVIRONMENT_WEIGHTS = (82, 12, 6)
+_GEO_INFERENCE_REGIONS: dict[str, tuple[str, ...]] = {
+    "us": ("us-east-1", "us-east-2", "us-west-2"),
+    "eu": ("eu-west-1", "eu-central-1", "eu-west-3", "eu-north-1"),
+    "global": ("us-east-1", "us-east-2", "us-west-2", "eu-west-1", "ap-northeast-1"),
+}
+_ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+
+@dataclass(frozen=True)
+class SampleLogStats:
+    """What one :func:`generate_sample_logs` run wrote."""
+
+    out_dir: Path
+    files: int
+    """Record files (``*.json.gz`` directly in an ``HH`` folder), re-delivery files included."""
+    records: int
+    """Distinct valid invocation records (distinct ``requestId`` values)."""
+    lines: int
+    """Lines written to record files: records + duplicate deliveries + malformed lines."""
+    malformed_lines: int
+    duplicate_deliveries: int
+    sidecar_objects: int
+    """Large-body objects written under ``HH/data/`` (not record files)."""
+    permission_check_objects: int
+    """Zero-byte ``amazon-bedrock-logs-permission-check`` objects (not record files)."""
+    failed_records: int
+    """Records carrying an ``errorCode``."""
+    bodies_off_records: int
+    """Records logged without ``inputBodyJson``/``outputBodyJson`` (body delivery off)."""
+    bytes_written: int
+    """Compressed size of all record files."""
+    first_day: date
+    """Day of the earliest record ``timestamp``."""
+    last_day: date
+    """Day of the latest record ``timestamp`` (delivery folders may run into the next day)."""
+    account_regions: tuple[str, ...]
+    """``<account>/<region>`` pairs that received records, in a fixed order."""
+
+    def describe(self) -> str:
+        """One paragraph saying what was written where."""
+        days = (self.last_day - self.first_day).days + 1
+        return (
+            f"Wrote {_count(self.records, 'Bedrock invocation record')} for "
+            f"{_count(days, 'day')} ({self.first_day.isoformat()} to "
+            f"{self.last_day.isoformat()}) as {_count(self.files, 'gzip NDJSON file')} "
+            f"({self.bytes_written:,} bytes) under {self.out_dir / 'AWSLogs'}, for "
+            f"{_count(len(self.account_regions), 'account/Region pair')} "
+            f"({', '.join(self.account_regions)}). The files hold "
+            f"{_count(self.lines, 'line')}: the records plus "
+            f"{_count(self.duplicate_deliveries, 'duplicate delivery', 'duplicate deliveries')} "
+            f"and {_count(self.malformed_lines, 'malformed line')} planted on purpose. "
+            f"Failed calls: {self.failed_records:,}; records logged without bodies: "
+            f"{self.bodies_off_records:,}. Also written, and not records: "
+            f"{_count(self.sidecar_objects, 'large-body sidecar object')} in data/ "
+            f"folders and {_count(self.permission_check_objects, 'zero-byte')} "
+            f"{PERMISSION_CHECK_NAME} objects (one directly in {self.out_dir})."
+        )
+
+
+def _count(number: int, singular: str, plural: str | None = None) -> str:
+    if number == 1 or singular.endswith("-byte"):
+        return f"{number:,} {singular}"
+    return f"{number:,} {plural or singular + 's'}"
+
+
+# --------------------------------------------------------------------------------------------
+# The simulated organisation: accounts, Regions, calling roles, tenants and models.
+
+
+@dataclass(frozen=True)
+class _Stream:
+    account: str
+    region: str
+    weight: float
+
+    @property
+    def bucket(self) -> str:
+        return f"bedrock-invocation-logs-{self.account}-{self.region}"
+
+
+@dataclass(frozen=True)
+class _Role:
+    name: str
+    tenant_key: str
+    use_case: str
+    weight: int
+    embed_share: float
+    op_weights: tuple[int, int, int, int]  # Converse, ConverseStream, InvokeModel, ...Stream
+    sessions: tuple[str, ...]
+    input_median: int
+    output_median: int
+    burst_mean: float
+    """Mean calls per burst: a chat turn with tool use, a chunked summary, a batch job."""
+
+
+@dataclass(frozen=True)
+class _Tenant:
+    name: str
+    department: str
+    cost_center: str
+
+
+@dataclass(frozen=True)
+class _Model:
+    model_id: str  # may contain {region} and {account}
+    kind: str  # claude45 | claude3 | nova | llama | embed
+    weight: float
+    native_name: str = ""
+    geo: str = ""  # us | eu | global for cross-Region profiles
+    ttfb_ms: int = 400
+    ms_per_token: float = 8.0
+
+
+@dataclass(frozen=True)
+class _Burst:
+    """Calls one caller makes for one tenant within a few seconds; they share most attributes."""
+
+    stream: _Stream
+    role: _Role
+    tenant: _Tenant
+    model: _Model
+    model_id: str
+    operation: str
+    session: str
+    environment: str
+
+
+_STREAMS = (
+    _Stream("111122223333", "us-east-1", 0.40),
+    _Stream("111122223333", "eu-west-1", 0.20),
+    _Stream("444455556666", "us-west-2", 0.25),
+    _Stream("444455556666", "us-east-1", 0.15),
+)
+
+_ROLES: dict[str, tuple[_Role, ...]] = {
+    "111122223333": (
+        _Role(
+            name="support-assistant-prod",
+            tenant_key="tenantId",
+            use_case="support-chat",
+            weight=40,
+            embed_share=0.02,
+            op_weights=(35, 45, 5, 15),
+            sessions=("i-0a1b2c3d4e5f60718", "i-0f9e8d7c6b5a40312"),
+            input_median=700,
+            output_median=180,
+            burst_mean=5,
+        ),
+        _Role(
+            name="doc-summarizer",
+            tenant_key="TenantID",
+            use_case="summarization",
+            weight=25,
+            embed_share=0.0,
+            op_weights=(10, 0, 70, 20),
+            sessions=("doc-summarizer-fn", "botocore-session-1759312345"),
+            input_median=2500,
+            output_median=250,
+            burst_mean=6,
+        ),
+        _Role(
+            name="search-indexer",
+            tenant_key="tenantId",
+            use_case="semantic-search",
+            weight=12,
+            embed_share=0.85,
+            op_weights=(70, 0, 30, 0),
+            sessions=("search-indexer-task",),
+            input_median=300,
+            output_median=120,
+            burst_mean=15,
+        ),
+        _Role(
+            name="analytics-batch",
+            tenant_key="tenant_id",
+            use_case="classification",
+            weight=15,
+            embed_share=0.05,
+            op_weights=(60, 0, 40, 0),
+            sessions=("glue-job-analytics", "botocore-session-1759398765"),
+            input_median=1200,
+            output_median=60,
+            burst_mean=25,
+        ),
+    ),
+    "444455556666": (
+        _Role(
+            name="tenant-gateway",
+            tenant_key="tenantId",
+            use_case="chat",
+            weight=45,
+            embed_share=0.01,
+            op_weights=(30, 40, 10, 20),
+            sessions=("gateway-pod-7f9c4", "gateway-pod-b21e8", "gateway-pod-c0d55"),
+            input_median=800,
+            output_median=200,
+            burst_mean=5,
+        ),
+        _Role(
+            name="reporting-worker",
+            tenant_key="tenant_id",
+            use_case="report-generation",
+            weight=30,
+            embed_share=0.0,
+            op_weights=(40, 0, 45, 15),
+            sessions=("reporting-worker-1", "reporting-worker-2"),
+            input_median=1800,
+            output_median=300,
+            burst_mean=8,
+        ),
+        _Role(
+            name="embeddings-pipeline",
+            tenant_key="TenantID",
+            use_case="rag-ingest",
+            weight=15,
+            embed_share=0.9,
+            op_weights=(60, 0, 40, 0),
+            sessions=("embeddings-pipeline-fn",),
+            input_median=400,
+            output_median=120,
+            burst_mean=30,
+        ),
+    ),
+}
+
+_TENANTS = (
+    _Tenant("acme-corp", "customer-success", "CC-1001"),
+    _Tenant("globex", "finance", "CC-1002"),
+    _Tenant("initech", "engineering", "CC-1003"),
+    _Tenant("umbrella-health", "clinical-ops", "CC-1004"),
+    _Tenant("stark-industries", "manufacturing", "CC-1005"),
+    _Tenant("wayne-enterprises", "legal", "CC-1006"),
+    _Tenant("hooli", "marketing", "CC-1007"),
+    _Tenant("pied-piper", "engineering", "CC-1008"),
+    _Tenant("soylent", "supply-chain", "CC-1009"),
+    _Tenant("tyrell-systems", "research", "CC-1010"),
+)
+# Zipf-like: the largest tenant gets about 12x the smallest.
+_TENANT_WEIGHTS = tuple(1.0 / (rank**1.1) for rank in range(1, len(_TENANTS) + 1))
+
+_HAIKU_45 = "claude-haiku-4-5-20251001"
+_SONNET_45 = "claude-sonnet-4-5-20250929"
+# Typical time to first byte and generation speed per model family.
+_SPEED: dict[str, tuple[int, float]] = {
+    _HAIKU_45: (350, 7.0),
+    _SONNET_45: (700, 16.0),
+    "claude-3-haiku-20240307": (300, 5.0),
+    "nova-lite": (250, 4.0),
+    "nova-pro": (450, 9.0),
+    "llama3-3-70b": (500, 11.0),
+}
+
+
+def _claude(model_id: str, weight: float, native: str, geo: str = "") -> _Model:
+    kind = "claude3" if native.startswith("claude-3-") else "claude45"
+    ttfb, per_token = _SPEED[native]
+    return _Model(model_id, kind, weight, native, geo, ttfb, per_token)
+
+
+def _other(model_id: str, kind: str, weight: float, speed: str, geo: str = "") -> _Model:
+    ttfb, per_token = _SPEED[speed]
+    return _Model(model_id, kind, weight, "", geo, ttfb, per_token)
+
+
+_EMBED_MODEL = _Model("amazon.titan-embed-text-v2:0", "embed", 1.0)
+_US_TEXT_MODELS = (
+    _claude("us.anthropic.claude-haiku-4-5-20251001-v1:0", 30, _HAIKU_45, "us"),
+    _claude("global.anthropic.claude-sonnet-4-5-20250929-v1:0", 10, _SONNET_45, "global"),
+    _claude("us.anthropic.claude-sonnet-4-5-20250929-v1:0", 10, _SONNET_45, "us"),
+    _claude("anthropic.claude-3-haiku-20240307-v1:0", 8, "claude-3-haiku-20240307"),
+    _other("amazon.nova-lite-v1:0", "nova", 12, "nova-lite"),
+    _other(
+        "arn:aws:bedrock:{region}::foundation-model/amazon.nova-pro-v1:0", "nova", 6, "nova-pro"
+    ),
+    _claude(
+        "arn:aws:bedrock:{region}:{account}:inference-profile/"
+        "us.anthropic.claude-haiku-4-5-20251001-v1:0",
+        6,
+        _HAIKU_45,
+        "us",
+    ),
+    _other("us.meta.llama3-3-70b-instruct-v1:0", "llama", 6, "llama3-3-70b", "us"),
+)
+# Deliberately unpriced (an opaque application inference profile, ~1.5% of the text-model calls in
+# the one account/Region that owns it, ~0.5% of all calls).
+_APP_PROFILE_MODEL = _claude(
+    "arn:aws:bedrock:us-east-1:111122223333:application-inference-profile/a1b2c3d4e5f6",
+    1.35,
+    _HAIKU_45,
+)
+_EU_TEXT_MODELS = (
+    _claude("eu.anthropic.claude-haiku-4-5-20251001-v1:0", 45, _HAIKU_45, "eu"),
+    _claude("eu.anthropic.claude-sonnet-4-5-20250929-v1:0", 25, _SONNET_45, "eu"),
+    _claude("global.anthropic.claude-haiku-4-5-20251001-v1:0", 30, _HAIKU_45, "global"),
+)
+
+_PROMPTS = (
+    "Summarize the following support ticket in three bullet points.",
+    "Classify the sentiment of this customer review as positive, neutral or negative.",
+    "Draft a polite reply to a customer asking about a delayed shipment.",
+    "Extract the invoice number, the due date and the total amount from this text.",
+    "Explain the difference between a refund and a store credit in two sentences.",
+    "Rewrite this paragraph so that it is easier to read.",
+    "List the action items from these meeting notes.",
+    "Suggest a short title for this knowledge base article.",
+    "Answer the question using only the context provided below.",
+    "Write a one-paragraph status update from the notes below.",
+)
+_CONTEXTS = (
+    "The order was placed on Monday and has not shipped yet.",
+    "The mobile app closes unexpectedly right after sign in.",
+    "Quarterly revenue grew slightly while support volume stayed flat.",
+    "The warehouse moved to a new scanning system last week.",
+    "Two invoices were paid twice and need to be reconciled.",
+    "The team agreed to ship the new onboarding flow next sprint.",
+    "Customers ask how to export their data to a spreadsheet.",
+    "The nightly report finished late because of a slow query.",
+)
+_SYSTEM_PROMPTS = (
+    "You are a concise, helpful assistant.",
+    "Answer in plain English and keep it short.",
+    "You write clear summaries for busy readers.",
+)
+_RESPONSES = (
+    "Here is a short summary of the main points.",
+    "The customer is waiting for a shipping update and would like an estimate.",
+    "Sentiment: positive.",
+    "The total amount is listed at the bottom of the document.",
+    "A refund returns the money, while a store credit can only be spent in the shop.",
+    "Action items: confirm the schedule, update the runbook and notify the team.",
+    "Suggested title: Exporting your data.",
+    "Based on the context, the report was delayed by a slow database query.",
+    "I could not find that information in the provided context.",
+    "The new flow is planned for the next sprint.",
+)
+_EMBED_TEXTS = (
+    "How do I reset my password?",
+    "Shipping times for international orders",
+    "Export data to a spreadsheet",
+    "Refund policy for annual plans",
+    "Troubleshooting sign in problems on mobile",
+    "Invoice reconciliation checklist",
+)
+_NON_JSON_LINE = "ERROR log delivery interrupted - partial batch follows"
+
+
+# --------------------------------------------------------------------------------------------
+# The generator.
+
+
+def _key(stream: _Stream) -> str:
+    return f"{stream.account}/{stream.region}"
+
+
+def _cumulative(weights: tuple[float, ...] | list[float]) -> list[float]:
+    total = 0.0
+    out: list[float] = []
+    for weight in weights:
+        total += weight
+        out.append(total)
+    return out
+
+
+def _hour_shape(hour: int) -> float:
+    """Relative traffic per UTC hour: busy during European and US working hours."""
+    return 0.15 + math.exp(-(((hour - 14.0) / 4.5) ** 2))
+
+
+def _weekday_factor(day: date) -> float:
+    return (1.1, 1.0, 1.0, 1.0, 0.95, 0.55, 0.45)[day.weekday()]
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=True)
+
+
+def _gzip(data: bytes) -> bytes:
+    return gzip.compress(data, compresslevel=6, mtime=0)
+
+
+class _Generator:
+    def __init__(
+        self, out_dir: Path, days: int, invocations: int, seed: int, start: date, progress: bool
+    ) -> None:
+        self.out_dir = out_dir
+        self.days = days
+        self.invocations = invocations
+        self.start = start
+        self.progress = progress
+        self.rng = Random(seed)
+
+        # A burst comes from one (stream, role); weigh by the mean burst size so that each
+        # stream and role gets its intended share of *calls*.
+        self.callers: list[tuple[_Stream, _Role]] = []
+        caller_weights: list[float] = []
+        for stream in _STREAMS:
+            roles = _ROLES[stream.account]
+            role_total = sum(role.weight for role in roles)
+            for role in roles:
+                self.callers.append((stream, role))
+                caller_weights.append(stream.weight * role.weight / role_total / role.burst_mean)
+        self.caller_cum = _cumulative(caller_weights)
+        self.tenant_cum = _cumulative(_TENANT_WEIGHTS)
+        self.models: dict[str, tuple[tuple[_Model, ...], list[float]]] = {}
+        for stream in _STREAMS:
+            if stream.region.startswith("eu-"):
+                models: tuple[_Model, ...] = _EU_TEXT_MODELS
+            elif (stream.account, stream.region) == ("111122223333", "us-east-1"):
+                models = (*_US_TEXT_MODELS, _APP_PROFILE_MODEL)
+            else:
+                models = _US_TEXT_MODELS
+            self.models[_key(stream)] = (models, _cumulative([m.weight for m in models]))
+
+        self.made_dirs: set[Path] = set()
+        self.used_streams: set[str] = set()
+        self.next_index = 0
+        self.pending_sidecars = 0
+        self.malformed_at: dict[int, int] = {}
+        self.duplicate_at: set[int] = set()
+        self.sidecar_at: set[int] = set()
+
+        self.files = 0
+        self.lines = 0
+        self.malformed = 0
+        self.duplicates = 0
+        self.sidecars = 0
+        self.permission_checks = 0
+        self.failed = 0
+        self.bodies_off = 0
+        self.bytes_written = 0
+
+    # ---- orchestration ---------------------------------------------------------------------
+
+    def run(self) -> SampleLogStats:
+        self._reset_tree()
+        self._write_permission_checks()
+        counts = self._allocate()
+        self._pick_special_records()
+        for day_index in range(self.days):
+            day = self.start + timedelta(days=day_index)
+            day_counts = counts[day_index * 24 : day_index * 24 + 24]
+            peak_hour = max(range(24), key=lambda h: (day_counts[h], -h))
+            for hour in range(24):
+                if day_counts[hour]:
+                    self._generate_hour(day, hour, day_counts[hour], hour in (23, peak_hour))
+            if self.progress:
+                print(
+                    f"sample-logs: day {day_index + 1}/{self.days} {day.isoformat()}: "
+                    f"{sum(day_counts):,} invocations, {self.files:,} files so far",
+                    file=sys.stderr,
+                    flush=True,
+                )
+        return SampleLogStats(
+            out_dir=self.out_dir,
+            files=self.files,
+            records=self.next_index,
+            lines=self.lines,
+            malformed_lines=self.malformed,
+            duplicate_deliveries=self.duplicates,
+            sidecar_objects=self.sidecars,
+            permission_check_objects=self.permission_checks,
+            failed_records=self.failed,
+            bodies_off_records=self.bodies_off,
+            bytes_written=self.bytes_written,
+            first_day=self.start,
+            last_day=self.start + timedelta(days=self.days - 1),
+            account_regions=tuple(_key(s) for s in _STREAMS if _key(s) in self.used_streams),
+        )
+
+    def _reset_tree(self) -> None:
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        tree = self.out_dir / "AWSLogs"
+        if tree.is_dir() and not tree.is_symlink():
+            shutil.rmtree(tree)
+        elif tree.exists() or tree.is_symlink():
+            tree.unlink()
+
+    def _write_permission_checks(self) -> None:
+        paths = [self.out_dir / PERMISSION_CHECK_NAME]
+        for account in sorted(_ROLES):
+            paths.append(
+                self.out_dir / "AWSLogs" / account / _SERVICE_FOLDER / PERMISSION_CHECK_NAME
+            )
+        for path in paths:
+            self._mkdir(path.parent)
+            path.write_bytes(b"")
+            self.permission_checks += 1
+
+    def _allocate(self) -> list[int]:
+        """Split the invocations over days x 24 hours (largest remainder, daily/weekly cycle)."""
+        rng = self.rng
+        weights: list[float] = []
+        for day_index in range(self.days):
+            day_factor = _weekday_factor(self.start + timedelta(days=day_index))
+            day_factor *= rng.uniform(0.9, 1.1)
+            for hour in range(24):
+                weights.append(day_factor * _hour_shape(hour) * rng.uniform(0.85, 1.15))
+        total = sum(weights)
+        exact = [self.invocations * w / total for w in weights]
+        counts = [int(x) for x in exact]
+        short = self.invocations - sum(counts)
+        by_remainder = sorted(range(len(exact)), key=lambda i: (-(exact[i] - counts[i]), i))
+        for i in by_remainder[:short]:
+            counts[i] += 1
+        # Every day with traffic has a record at the very end of hour 23, so that some delivery
+        # crosses midnight: make sure hour 23 is not empty.
+        for day_index in range(self.days):
+            base = day_index * 24
+            day_counts = counts[base : base + 24]
+            if sum(day_counts) >= 2 and day_counts[23] == 0:
+                donor = max(range(24), key=lambda h: (day_counts[h], -h))
+                counts[base + donor] -= 1
+                counts[base + 23] += 1
+        return counts
+
+    def _pick_special_records(self) -> None:
+        rng = self.rng
+        n = self.invocations
+        n_malformed = max(3, round(n / 5000)) if n >= 1000 else 0
+        for position, index in enumerate(sorted(rng.sample(range(n), n_malformed))):
+            self.malformed_at[index] = position % 3
+        n_duplicates = max(1, round(n / 10000)) if n >= 100 else 0
+        # Early records only, so that the later re-delivery stays inside the generated period.
+        self.duplicate_at = set(rng.sample(range(max(1, (n * 6) // 10)), n_duplicates))
+        if n >= 500:
+            n_sidecars = max(2, n // 2500)
+        elif n >= 50:
+            n_sidecars = 1
+        else:
+            n_sidecars = 0
+        self.sidecar_at = set(rng.sample(range(max(1, (n * 9) // 10)), n_sidecars))
+
+    # ---- one hour of traffic ---------------------------------------------------------------
+
+    def _generate_hour(self, day: date, hour: int, count: int, force_hour_crossing: bool) -> None:
+        rng = self.rng
+        per_stream: dict[str, list[tuple[int, _Burst]]] = {_key(s): [] for s in _STREAMS}
+        remaining = count
+        while remaining:
+            burst = self._new_burst()
+            size = min(remaining, self._burst_size(burst.role))
+            remaining -= size
+            if force_hour_crossing:
+                # This burst ends the hour, so its delivery lands in the next hour's (or, at 23h,
+                # the next day's) folder.
+                force_hour_crossing = False
+                start = rng.randint(3575, 3599)
+            else:
+                start = rng.randrange(3600)
+            span = min(3599 - start, rng.randint(0, 40)) if size > 1 else 0
+            calls = per_stream[_key(burst.stream)]
+            calls.extend((start + rng.randint(0, span), burst) for _ in range(size))
+
+        hour_start = datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
+        prefix = f"{day.isoformat()}T{hour:02d}:"
+        for stream in _STREAMS:
+            calls = per_stream[_key(stream)]
+            calls.sort(key=lambda call: call[0])  # stable: ties keep generation order
+            i = 0
+            while i < len(calls):
+                first = calls[i][0]
+                window = rng.randint(15, _MAX_BATCH_WINDOW_S)
+                j = i + 1
+                while j < len(calls) and calls[j][0] - first <= window and j - i < _MAX_BATCH:
+                    j += 1
+                batch = calls[i:j]
+                span = batch[-1][0] - first
+                slack_ms = (_MAX_DELIVERY_DELAY_S - _MIN_DELIVERY_DELAY_S - span) * 1000
+                delivery_ms = (batch[-1][0] + _MIN_DELIVERY_DELAY_S) * 1000
+                delivery_ms += rng.randint(0, slack_ms)
+                delivered = hour_start + timedelta(milliseconds=delivery_ms)
+                timed = [
+                    (f"{prefix}{sec // 60:02d}:{sec % 60:02d}Z", burst) for sec, burst in batch
+                ]
+                self._write_batch(stream, delivered, timed)
+                i = j
+
+    def _new_burst(self) -> _Burst:
+        rng = self.rng
+        stream, role = rng.choices(self.callers, cum_weights=self.caller_cum)[0]
+        tenant = rng.choices(_TENANTS, cum_weights=self.tenant_cum)[0]
+        if rng.random() < role.embed_share:
+            model = _EMBED_MODEL
+        else:
+            models, cum = self.models[_key(stream)]
+            model = rng.choices(models, cum_weights=cum)[0]
+        if model.kind == "embed":
+            operation = "InvokeModel"
+        elif model.kind in ("nova", "llama"):  # called through the Converse API only here
+            weights = (role.op_weights[0] + 1, role.op_weights[1] + 1)
+            operation = rng.choices(_OPERATIONS[:2], weights=weights)[0]
+        else:
+            operation = rng.choices(_OPERATIONS, weights=role.op_weights)[0]
+        return _Burst(
+            stream=stream,
+            role=role,
+            tenant=tenant,
+            model=model,
+            model_id=model.model_id.format(region=stream.region, account=stream.account),
+            operation=operation,
+            session=rng.choice(role.sessions),
+            environment=rng.choices(_ENVIRONMENTS, weights=_ENVIRONMENT_WEIGHTS)[0],
+        )
+
+    def _burst_size(self, role: _Role) -> int:
+        extra = self.rng.expovariate(1.0 / (role.burst_mean - 1.0))
+        return 1 + min(int(extra), 10 * int(role.burst_mean))
+
+    def _folder(self, stream: _Stream, delivered: datetime) -> str:
+        return f"AWSLogs/{stream.account}/{_SERVICE_FOLDER}/{stream.region}/{delivered:%Y/%m/%d/%H}"
+
+    def _file_name(self, delivered: datetime) -> str:
+        millis = delivered.microsecond // 1000
+        return f"{delivered:%Y%m%dT%H%M%S}{millis:03d}Z_{self.rng.getrandbits(64):016x}.json.gz"
+
+    def _write_batch(
+        self, stream: _Stream, delivered: datetime, calls: list[tuple[str, _Burst]]
+    ) -> None:
+        folder = self._folder(stream, delivered)
+        name = self._file_name(delivered)
+        self.used_streams.add(_key(stream))
+        lines: list[str] = []
+        for timestamp, burst in calls:
+            index = self.next_index
+            self.next_index += 1
+            record = self._make_record(burst, timestamp, folder, index)
+            line = _dumps(record) + "\n"
+            lines.append(line)
+            kind = self.malformed_at.get(index)
+            if kind is not None:
+                lines.append(self._malformed_line(kind, record, line))
+                self.malformed += 1
+            if index in self.duplicate_at:
+                self._write_redelivery(stream, delivered, line)
+        self._write_record_file(f"{folder}/{name}", lines)
+
+    def _write_redelivery(self, stream: _Stream, delivered: datetime, line: str) -> None:
+        later = delivered + timedelta(milliseconds=self.rng.randint(3_600_000, 3 * 3_600_000))
+        path = f"{self._folder(stream, later)}/{self._file_name(later)}"
+        self._write_record_file(path, [line])
+        self.duplicates += 1
+
+    @staticmethod
+    def _malformed_line(kind: int, record: dict[str, Any], line: str) -> str:
+        if kind == 0:  # a real record cut in half
+            return line[: len(line) // 2] + "\n"
+        if kind == 1:
+            return _NON_JSON_LINE + "\n"
+        partial = {key: value for key, value in record.items() if key != "requestId"}
+        return _dumps(partial) + "\n"
+
+    def _write_record_file(self, relative: str, lines: list[str]) -> None:
+        path = self.out_dir / relative
+        self._mkdir(path.parent)
+        data = _gzip("".join(lines).encode("utf-8"))
+        path.write_bytes(data)
+        self.files += 1
+        self.lines += len(lines)
+        self.bytes_written += len(data)
+
+    def _mkdir(self, path: Path) -> None:
+        if path not in self.made_dirs:
+            path.mkdir(parents=True, exist_ok=True)
+            self.made_dirs.add(path)
+
+    # ---- one record ------------------------------------------------------------------------
+
+    def _make_record(
+        self, burst: _Burst, timestamp: str, folder: str, index: int
+    ) -> dict[str, Any]:
+        rng = self.rng
+        stream, role, model, operation = burst.stream, burst.role, burst.model, burst.operation
+        failed = rng.random() < 0.02
+        bodies_on = rng.random() >= 0.10
+        if index in self.sidecar_at:
+            self.pending_sidecars += 1
+        offload = False
+        if self.pending_sidecars and bodies_on and not failed and model.kind != "embed":
+            offload = True
+            self.pending_sidecars -= 1
+
+        record: dict[str, Any] = {
+            "schemaType": "ModelInvocationLog",
+            "schemaVersion": "1.0",
+            "timestamp": timestamp,
+            "accountId": stream.account,
+            "identity": {
+                "arn": f"arn:aws:sts::{stream.account}:assumed-role/{role.name}/{burst.session}"
+            },
+            "region": stream.region,
+            "requestId": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            "operation": operation,
+            "modelId": burst.model_id,
+        }
+        if model.geo and rng.random() < 0.4:
+            record["inferenceRegion"] = rng.choice(_GEO_INFERENCE_REGIONS[model.geo])
+        if failed:
+            record["errorCode"] = rng.choices(_ERROR_CODES, weights=_ERROR_WEIGHTS)[0]
+        metadata = self._request_metadata(burst)
+        if metadata is not None:
+            record["requestMetadata"] = metadata
+
+        if model.kind == "embed":
+            record["input"], record["output"] = self._embedding_io(failed, bodies_on)
+        else:
+            record["input"], record["output"] = self._text_io(
+                stream, role, model, operation, failed, bodies_on, offload, folder, record
+            )
+        if failed:
+            self.failed += 1
+        if not bodies_on:
+            self.bodies_off += 1
+        if rng.random() < 0.1:  # some real records put these keys last
+            for key in ("identity", "schemaType", "schemaVersion"):
+                record[key] = record.pop(key)
+        return record
+
+    def _request_metadata(self, burst: _Burst) -> dict[str, str] | None:
+        rng = self.rng
+        role, tenant, environment = burst.role, burst.tenant, burst.environment
+        roll = rng.random()
+        if roll < 0.03:
+            return None
+        if roll < 0.036:  # tagged, but without any tenant key
+            return {"environment": environment, "useCase": role.use_case}
+        metadata = {
+            role.tenant_key: tenant.name,
+            "department": tenant.department,
+            "costCenter": tenant.cost_center,
+            "environment": environment,
+            "useCase": role.use_case,
+        }
+        if rng.random() < 0.15:
+            metadata[role.tenant_key] = metadata.pop(role.tenant_key)
+        return metadata
+
+    def _embedding_io(self, failed: bool, bodies_on: bool) -> tuple[dict[str, Any], dict[str, Any]]:
+        rng = self.rng
+        text = rng.choice(_EMBED_TEXTS)
+        tokens = 0 if failed else rng.randint(6, 600)
+        inp: dict[str, Any] = {"inputContentType": _CONTENT_TYPE}
+        if bodies_on:
+            inp["inputBodyJson"] = {"inputText": text, "dimensions": 1024, "normalize": True}
+        inp["inputTokenCount"] = tokens
+        out: dict[str, Any] = {"outputContentType": _CONTENT_TYPE}
+        if bodies_on and not failed:
+            out["outputBodyJson"] = {
+                "embedding": [round(rng.uniform(-0.12, 0.12), 6) for _ in range(8)],
+                "inputTextTokenCount": tokens,
+            }
+        return inp, out
+
+    def _text_io(
+        self,
+        stream: _Stream,
+        role: _Role,
+        model: _Model,
+        operation: str,
+        failed: bool,
+        bodies_on: bool,
+        offload: bool,
+        folder: str,
+        record: dict[str, Any],
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        rng = self.rng
+        native = operation.startswith("InvokeModel")
+        max_tokens = 16000 if offload else rng.choice((512, 1024, 2048, 4096))
+        prompt = f"{rng.choice(_PROMPTS)} {rng.choice(_CONTEXTS)}"
+        system = rng.choice(_SYSTEM_PROMPTS) if rng.random() < 0.5 else None
+        temperature = rng.choice((0.0, 0.2, 0.5, 0.7, 1.0))
+        input_body = (
+            self._anthropic_request(prompt, system, max_tokens, temperature)
+            if native
+            else self._converse_request(prompt, system, max_tokens, temperature)
+        )
+
+        inp: dict[str, Any] = {"inputContentType": _CONTENT_TYPE}
+        if bodies_on:
+            inp["inputBodyJson"] = input_body
+        if failed:
+            inp["inputTokenCount"] = 0
+            out: dict[str, Any] = {"outputContentType": _CONTENT_TYPE}
+            if rng.random() < 0.5:
+                out["outputTokenCount"] = 0
+            return inp, out
+
+        cache_read, write_5m, write_1h = self._cache_tokens(model)
+        if cache_read or write_5m or write_1h:
+            input_tokens = rng.randint(3, 400)  # only the uncached tail of the prompt
+        else:
+            median = role.input_median
+            input_tokens = max(1, int(rng.lognormvariate(math.log(median), 0.7)))
+        if offload:
+            output_tokens = rng.randint(6000, 12000)
+        else:
+            output_tokens = max(1, int(rng.lognormvariate(math.log(role.output_median), 0.7)))
+        stop_reason = "end_turn"
+        if output_tokens >= max_tokens:
+            output_tokens = max_tokens
+            stop_reason = "max_tokens"
+        prompt_tokens = input_tokens + cache_read + write_5m + write_1h
+        first_byte_ms = (
+            int(model.ttfb_ms * rng.lognormvariate(0.0, 0.35) + prompt_tokens * 0.015) + 20
+        )
+        latency_ms = first_byte_ms + int(
+            output_tokens * model.ms_per_token * rng.uniform(0.8, 1.25)
+        )
+        n_sentences = max(1, output_tokens // 12) if offload else rng.randint(1, 2)
+        response = " ".join(rng.choice(_RESPONSES) for _ in range(n_sentences))
+
+        inp["inputTokenCount"] = input_tokens
+        if model.kind in ("claude45", "claude3"):
+            inp["cacheReadInputTokenCount"] = cache_read
+            inp["cacheWriteInputTokenCount"] = write_5m + write_1h
+        elif model.kind == "nova":
+            inp["cacheReadInputTokenCount"] = cache_read
+
+        body: Any
+        if not native:
+            body = self._converse_response(
+                model,
+                response,
+                stop_reason,
+                latency_ms,
+                input_tokens,
+                output_tokens,
+                cache_read,
+                write_5m + write_1h,
+            )
+        elif operation == "InvokeModel":
+            body = self._anthropic_response(
+                model,
+                response,
+                stop_reason,
+                input_tokens,
+                output_tokens,
+                cache_read,
+                write_5m,
+                write_1h,
+            )
+        else:
+            body = self._anthropic_stream(
+                model,
+                response,
+                stop_reason,
+                input_tokens,
+                output_tokens,
+                cache_read,
+                write_5m,
+                write_1h,
+                latency_ms,
+                first_byte_ms,
+            )
+
+        out = {"outputContentType": _CONTENT_TYPE}
+        if offload:
+            request_id = record["requestId"]
+            relative = f"{folder}/data/{request_id}_output.json.gz"
+            path = self.out_dir / relative
+            self._mkdir(path.parent)
+            path.write_bytes(_gzip(_dumps(body).encode("utf-8")))
+            self.sidecars += 1
+            out["outputBodyS3Path"] = f"s3://{stream.bucket}/{relative}"
+        elif bodies_on:
+            out["outputBodyJson"] = body
+        out["outputTokenCount"] = output_tokens
+        return inp, out
+
+    def _cache_tokens(self, model: _Model) -> tuple[int, int, int]:
+        """(cache read, 5-minute write, 1-hour write) for one successful call."""
+        rng = self.rng
+        roll = rng.random()
+        if model.kind == "claude45":
+            read = write_5m = write_1h = 0
+            if roll < 0.30:
+                read = rng.randint(1024, 30000)
+            elif roll < 0.42:
+                if roll >= 0.38:
+                    read = rng.randint(1024, 20000)
+                written = rng.randint(1024, 20000)
+                split = rng.random()
+                if split < 0.8:
+                    write_5m = written
+                elif split < 0.92:
+                    write_1h = written
+                else:
+                    write_5m = written // 2
+                    write_1h = written - write_5m
+            return read, write_5m, write_1h
+        if model.kind == "nova" and roll < 0.15:
+            return rng.randint(1000, 8000), 0, 0
+        return 0, 0, 0
+
+    # ---- bodies, shaped as Bedrock logs them -----------------------------------------------
+
+    @staticmethod
+    def _converse_request(
+        prompt: str, system: str | None, max_tokens: int, temperature: float
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {"messages": [{"role": "user", "content": [{"text": prompt}]}]}
+        if system is not None:
+            body["system"] = [{"text": system}]
+        body["inferenceConfig"] = {"maxTokens": max_tokens, "temperature": temperature}
+        return body
+
+    @staticmethod
+    def _anthropic_request(
+        prompt: str, system: str | None, max_tokens: int, temperature: float
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {"anthropic_version": "bedrock-2023-05-31", "max_tokens": max_tokens}
+        if system is not None:
+            body["system"] = system
+        body["messages"] = [{"role": "user", "content": [{"type": "text", "text": prompt}]}]
+        body["temperature"] = temperature
+        return body
+
+    @staticmethod
+    def _converse_response(
+        model: _Model,
+        response: str,
+        stop_reason: str,
+        latency_ms: int,
+        input_tokens: int,
+        output_tokens: int,
+        cache_read: int,
+        cache_write: int,
+    ) -> dict[str, Any]:
+        usage: dict[str, int] = {"inputTokens": input_tokens, "outputTokens": output_tokens}
+        if model.kind in ("claude45", "claude3", "nova"):
+            usage["cacheReadInputTokens"] = cache_read
+            usage["cacheWriteInputTokens"] = cache_write
+        usage["totalTokens"] = input_tokens + output_tokens + cache_read + cache_write
+        return {
+            "output": {"message": {"role": "assistant", "content": [{"text": response}]}},
+            "stopReason": stop_reason,
+            "metrics": {"latencyMs": latency_ms},
+            "usage": usage,
+        }
+
+    def _message_id(self) -> str:
+        return "msg_bdrk_01" + "".join(self.rng.choices(_ALNUM, k=22))
+
+    @staticmethod
+    def _anthropic_usage(
+        model: _Model, input_tokens: int, output_tokens: int, read: int, w5m: int, w1h: int
+    ) -> dict[str, Any]:
+        if model.kind != "claude45":
+            return {"input_tokens": input_tokens, "output_tokens": output_tokens}
+        return {
+            "input_tokens": input_tokens,
+            "cache_creation_input_tokens": w5m + w1h,
+            "cache_read_input_tokens": read,
+            "cache_creation": {"ephemeral_5m_input_tokens": w5m, "ephemeral_1h_input_tokens": w1h},
+            "output_tokens": output_tokens,
+        }
+
+    def _anthropic_response(
+        self,
+        model: _Model,
+        response: str,
+        stop_reason: str,
+        input_tokens: int,
+        output_tokens: int,
+        read: int,
+        w5m: int,
+        w1h: int,
+    ) -> dict[str, Any]:
+        return {
+            "id": self._message_id(),
+            "type": "message",
+            "role": "assistant",
+            "model": model.native_name,
+            "content": [{"type": "text", "text": response}],
+            "stop_reason": stop_reason,
+            "stop_sequence": None,
+            "usage": self._anthropic_usage(model, input_tokens, output_tokens, read, w5m, w1h),
+        }
+
+    def _anthropic_stream(
+        self,
+        model: _Model,
+        response: str,
+        stop_reason: str,
+        input_tokens: int,
+        output_tokens: int,
+        read: int,
+        w5m: int,
+        w1h: int,
+        latency_ms: int,
+        first_byte_ms: int,
+    ) -> list[dict[str, Any]]:
+        rng = self.rng
+        start_usage = self._anthropic_usage(model, input_tokens, 1, read, w5m, w1h)
+        events: list[dict[str, Any]] = [
+            {
+                "type": "message_start",
+                "message": {
+                    "id": self._message_id(),
+                    "type": "message",
+                    "role": "assistant",
+                    "model": model.native_name,
+                    "content": [],
+                    "stop_reason": None,
+                    "stop_sequence": None,
+                    "usage": start_usage,
+                },
+            },
+            {
+                "type": "content_block_start",
+                "index": 0,
+                "content_block": {"type": "text", "text": ""},
+            },
+        ]
+        cut = response.find(" ", len(response) // 2)
+        pieces = [response] if cut < 0 or rng.random() < 0.5 else [response[:cut], response[cut:]]
+        for piece in pieces:
+            events.append(
+                {
+                    "type": "content_block_delta",
+                    "index": 0,
+                    "delta": {"type": "text_delta", "text": piece},
+                }
+            )
+        events.append({"type": "content_block_stop", "index": 0})
+        events.append(
+            {
+                "type": "message_delta",
+                "delta": {"stop_reason": stop_reason, "stop_sequence": None},
+                "usage": {"output_tokens": output_tokens},
+            }
+        )
+        stop: dict[str, Any] = {"type": "message_stop"}
+        if rng.random() >= 0.05:
+            stop["amazon-bedrock-invocationMetrics"] = {
+                "inputTokenCount": input_tokens,
+                "outputTokenCount": output_tokens,
+                "invocationLatency": latency_ms,
+                "firstByteLatency": first_byte_ms,
+            }
+        events.append(stop)
+        return events
+
+
+def generate_sample_logs(
+    out_dir: Path,
+    days: int,
+    invocations: int,
+    seed: int,
+    start: date | None = None,
+    progress: bool = False,
+) -> SampleLogStats:
+    """Write deterministic synthetic Bedrock invocation logs under ``out_dir/AWSLogs``.
+
+    ``invocations`` distinct records are spread over ``days`` days starting at ``start``
+    (default :data:`DEFAULT_START`) with a daily and weekly cycle. An existing ``out_dir/AWSLogs``
+    tree is removed and rewritten; nothing else in ``out_dir`` is touched except the root
+    permission-check object. With ``progress`` one line per generated day goes to stderr.
+    """
+    if days < 1:
+        raise ValueError(f"days must be at least 1, got {days}")
+    if invocations < 1:
+        raise ValueError(f"invocations must be at least 1, got {invocations}")
+    generator = _Generator(Path(out_dir), days, invocations, seed, start or DEFAULT_START, progress)
+    return generator.run()
