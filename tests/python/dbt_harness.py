@@ -93,3 +93,33 @@ def count_non_blank_lines(logs_dir: Path) -> int:
         with gzip.open(path, "rt", encoding="utf-8") as handle:
             total += sum(1 for line in handle if line.strip())
     return total
+
+
+MART_TABLES = (
+    "fct_bedrock_invocations",
+    "fct_tenant_daily_usage",
+    "fct_tenant_daily_usage_by_tag",
+    "dim_tenants",
+    "dq_quarantined_log_lines",
+    "dq_unpriced_usage",
+    "dq_log_files",
+)
+
+
+def snapshot_marts(run: DbtRun, *, ignore_paths_under: Path | None = None) -> dict[str, list]:
+    """Every row of every mart, sorted, for byte-for-byte comparison of two builds.
+
+    With ignore_paths_under, that directory prefix is cut from file paths so that two builds over
+    copies of the same logs in different directories compare equal.
+    """
+    snapshot: dict[str, list] = {}
+    for table in MART_TABLES:
+        rows = run.query(f"select * from {MARTS}.{table} order by all")
+        if ignore_paths_under is not None:
+            prefix = str(ignore_paths_under)
+            rows = [
+                tuple(v.replace(prefix, "<logs>") if isinstance(v, str) else v for v in row)
+                for row in rows
+            ]
+        snapshot[table] = rows
+    return snapshot

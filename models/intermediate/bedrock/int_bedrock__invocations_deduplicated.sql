@@ -21,6 +21,7 @@ ranked as (
             order by source_file, line_hash
         ) as delivery_rank,
         count(*) over (partition by request_id) as delivery_count,
+        max(delivered_hour_at) over (partition by request_id) as last_delivered_hour_at,
         min(line_hash) over (partition by request_id)
         <> max(line_hash) over (partition by request_id) as has_conflicting_deliveries
     from invocations

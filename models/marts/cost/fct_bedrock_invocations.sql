@@ -1,13 +1,40 @@
 {#
     One row per Bedrock invocation (request id, after de-duplication): who called what, for which
     tenant, how many tokens, how long it took and what it cost. model_id is the resolved base model.
+
+    Incremental: a run recomputes every request with a delivery inside the window (the lookback
+    days before the newest delivery hour already loaded, or the backfill days) and replaces those
+    rows, so late files, re-deliveries and corrected prices land exactly once.
 #}
+
+{{ config(**bedrock_incremental_config('upsert', partition_by='usage_date', unique_key='request_id')) }}
+
+-- depends_on: {{ ref('stg_bedrock__invocations') }}
+
+{% set window = incremental_window('last_delivered_hour_at') %}
 
 with
 
+{% if window is not none %}
+deliveries_in_window as (
+
+    select distinct request_id
+    from {{ ref('stg_bedrock__invocations') }}
+    where
+        {{ timestamp_in_window('delivered_hour_at', window) }}
+        or {{ timestamp_in_window('invoked_at', window) }}
+
+),
+
+{% endif %}
 priced_invocations as (
 
-    select * from {{ ref('int_bedrock__invocations_priced') }}
+    select priced.*
+    from {{ ref('int_bedrock__invocations_priced') }} as priced
+    {%- if window is not none %}
+    inner join deliveries_in_window
+        on priced.request_id = deliveries_in_window.request_id
+    {%- endif %}
 
 ),
 
@@ -63,7 +90,8 @@ final as (
         price_effective_from,
 
         -- timestamps
-        invoked_at
+        invoked_at,
+        last_delivered_hour_at
     from priced_invocations
 
 )

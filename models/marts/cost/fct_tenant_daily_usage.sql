@@ -2,13 +2,39 @@
     One row per UTC day, tenant and resolved base model: invocations, errors, tokens by class,
     cost by class and latency. Costs add up the priced invocations; the invocations that could not
     be priced are counted in unpriced_invocation_count (never costed at $0).
+
+    Incremental: every day touched by an invocation delivered inside the window is recomputed
+    whole from fct_bedrock_invocations.
 #}
+
+{{ config(**bedrock_incremental_config(
+    'replace_days', partition_by='usage_date', unique_key='tenant_daily_usage_id'
+)) }}
+
+{% set window = incremental_window('last_delivered_hour_at') %}
 
 with
 
+{% if window is not none %}
+days_in_window as (
+
+    select distinct usage_date
+    from {{ ref('fct_bedrock_invocations') }}
+    where
+        {{ timestamp_in_window('last_delivered_hour_at', window) }}
+        or {{ timestamp_in_window('invoked_at', window) }}
+
+),
+
+{% endif %}
 invocations as (
 
-    select * from {{ ref('fct_bedrock_invocations') }}
+    select invocations.*
+    from {{ ref('fct_bedrock_invocations') }} as invocations
+    {%- if window is not none %}
+    inner join days_in_window
+        on invocations.usage_date = days_in_window.usage_date
+    {%- endif %}
 
 ),
 
@@ -18,10 +44,22 @@ daily as (
         usage_date,
         tenant_id,
         model_id,
-        {{ bedrock_usage_measures() }}
+        {{ bedrock_usage_measures() }},
+        max(last_delivered_hour_at) as last_delivered_hour_at
     from invocations
     group by usage_date, tenant_id, model_id
 
+),
+
+final as (
+
+    select
+        {{ hash_text(
+            "cast(usage_date as varchar) || '|' || tenant_id || '|' || coalesce(model_id, '')"
+        ) }} as tenant_daily_usage_id,
+        *
+    from daily
+
 )
 
-select * from daily
+select * from final

@@ -6,13 +6,38 @@
     tenant's day, that day's invocations without the key are counted under tag_value null, so each
     key partitions the tenant's day completely: summing any one key's rows gives the tenant's day
     total. Summing across different keys counts invocations more than once.
+
+    Incremental like fct_tenant_daily_usage: days touched inside the window are recomputed whole.
 #}
+
+{{ config(**bedrock_incremental_config(
+    'replace_days', partition_by='usage_date', unique_key='tenant_daily_tag_usage_id'
+)) }}
+
+{% set window = incremental_window('last_delivered_hour_at') %}
 
 with
 
+{% if window is not none %}
+days_in_window as (
+
+    select distinct usage_date
+    from {{ ref('fct_bedrock_invocations') }}
+    where
+        {{ timestamp_in_window('last_delivered_hour_at', window) }}
+        or {{ timestamp_in_window('invoked_at', window) }}
+
+),
+
+{% endif %}
 invocations as (
 
-    select * from {{ ref('fct_bedrock_invocations') }}
+    select invocations.*
+    from {{ ref('fct_bedrock_invocations') }} as invocations
+    {%- if window is not none %}
+    inner join days_in_window
+        on invocations.usage_date = days_in_window.usage_date
+    {%- endif %}
 
 ),
 
@@ -72,10 +97,23 @@ daily as (
         tag_key,
         tag_value,
         tag_value is not null as is_tag_set,
-        {{ bedrock_usage_measures() }}
+        {{ bedrock_usage_measures() }},
+        max(last_delivered_hour_at) as last_delivered_hour_at
     from invocations_by_tag
     group by usage_date, tenant_id, tag_key, tag_value
 
+),
+
+final as (
+
+    select
+        {{ hash_text(
+            "cast(usage_date as varchar) || '|' || tenant_id || '|' || tag_key || '|' "
+            ~ "|| coalesce(tag_value, '') || '|' || cast(tag_value is null as varchar)"
+        ) }} as tenant_daily_tag_usage_id,
+        *
+    from daily
+
 )
 
-select * from daily
+select * from final

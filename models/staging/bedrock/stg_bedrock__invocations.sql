@@ -60,10 +60,7 @@ typed as (
 
         -- timestamps
         invoked_at,
-        try_cast(
-            path_year || '-' || path_month || '-' || path_day || ' ' || path_hour || ':00:00'
-            as timestamp
-        ) as delivered_hour_at
+        delivered_hour_at
     from log_lines
 
 ),

@@ -22,10 +22,7 @@ final as (
         quarantine_reason,
         nullif(request_id, '') as request_id,
         raw_line_preview,
-        try_cast(
-            path_year || '-' || path_month || '-' || path_day || ' ' || path_hour || ':00:00'
-            as timestamp
-        ) as delivered_hour_at
+        delivered_hour_at
     from log_lines
 
 )

@@ -8,6 +8,11 @@
     stops before the first body key.
 #}
 
+{{ config(**bedrock_incremental_config('append_files', partition_by='log_date')) }}
+
+{#- the delivery hours to read: all of them, or the lookback window of an incremental run -#}
+{% set window = incremental_window('delivered_hour_at') %}
+
 {%- set fields = [
     ('schema_type', 'schemaType'),
     ('schema_version', 'schemaVersion'),
@@ -52,14 +57,38 @@ raw_lines as (
         line as raw_line,
         {{ log_line_source_file() }} as source_file
     from {{ source('bedrock', 'invocation_logs_raw') }}
+    where {{ raw_log_window_filter(window) }}
 
 ),
 
+{% if is_incremental() %}
+{#- a log file is immutable once delivered: skip the files this table already holds -#}
+loaded_files as (
+
+    select distinct source_file
+    from {{ this }}
+    where {{ timestamp_in_window('delivered_hour_at', window) }}
+
+),
+
+{% endif %}
 non_blank_lines as (
 
     select *
     from raw_lines
     where not {{ is_blank_text('raw_line') }}
+
+),
+
+new_lines as (
+
+    select non_blank_lines.*
+    from non_blank_lines
+    {%- if is_incremental() %}
+    left join loaded_files
+        on non_blank_lines.source_file = loaded_files.source_file
+    where loaded_files.source_file is null
+    {%- endif %}
 
 ),
 
@@ -71,7 +100,7 @@ classified as (
         {{ hash_text('raw_line') }} as line_hash,
         {{ is_valid_json('raw_line') }} as is_valid_json,
         {{ is_json_object('raw_line') }} as is_json_object
-    from non_blank_lines
+    from new_lines
 
 ),
 
@@ -165,7 +194,9 @@ previewed as (
 final as (
 
     select
-        {{ hash_text("source_file || '|' || line_hash") }} as log_record_id,
+        {#- the object key from AWSLogs/ on: the same on disk and on S3, wherever the logs live #}
+        {{ hash_text("regexp_extract(source_file, '(AWSLogs/.*)$', 1) || '|' || line_hash") }}
+            as log_record_id,
         source_file,
         line_hash,
         path_account_id,
@@ -180,7 +211,12 @@ final as (
         {{ name }},
         {%- endfor %}
         request_metadata_json,
-        invoked_at
+        invoked_at,
+        try_cast(
+            path_year || '-' || path_month || '-' || path_day || ' ' || path_hour || ':00:00'
+            as {{ timestamp_type() }}
+        ) as delivered_hour_at,
+        try_cast(path_year || '-' || path_month || '-' || path_day as date) as log_date
     from previewed
 
 )

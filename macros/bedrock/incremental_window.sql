@@ -1,0 +1,83 @@
+{#
+    The slice of data an incremental run recomputes, as {'start': ..., 'end': ...} timestamp
+    strings ('YYYY-MM-DD HH:MM:SS', UTC; end exclusive, or none for open-ended), or none for a
+    full build.
+
+    - `--vars '{backfill_from: 2026-10-01, backfill_to: 2026-10-07}'` recomputes exactly those
+      days (inclusive), whatever is already loaded.
+    - Otherwise an incremental run goes back `lookback_days` whole days from the watermark: the
+      newest value of `watermark_column` already in the model. The watermark comes from the data,
+      not from the wall clock, so backfills, replays and historical data behave the same way.
+    - A first run or --full-refresh builds everything.
+#}
+{% macro incremental_window(watermark_column) %}
+    {% set backfill_from = var('backfill_from', none) %}
+    {% set backfill_to = var('backfill_to', none) %}
+    {% if backfill_from is not none or backfill_to is not none %}
+        {% if backfill_from is none or backfill_to is none %}
+            {{ exceptions.raise_compiler_error(
+                "Set both backfill_from and backfill_to (YYYY-MM-DD, inclusive), e.g. "
+                ~ "--vars '{backfill_from: 2026-10-01, backfill_to: 2026-10-07}'"
+            ) }}
+        {% endif %}
+        {% set first_day = bedrock_tenant_costs.parse_date_var('backfill_from', backfill_from) %}
+        {% set last_day = bedrock_tenant_costs.parse_date_var('backfill_to', backfill_to) %}
+        {% if last_day < first_day %}
+            {{ exceptions.raise_compiler_error(
+                "backfill_to (" ~ last_day ~ ") is before backfill_from (" ~ first_day ~ ")"
+            ) }}
+        {% endif %}
+        {% set end_day = last_day + modules.datetime.timedelta(days=1) %}
+        {{ return({
+            'start': first_day.strftime('%Y-%m-%d') ~ ' 00:00:00',
+            'end': end_day.strftime('%Y-%m-%d') ~ ' 00:00:00',
+        }) }}
+    {% endif %}
+    {% if not execute or not is_incremental() %}
+        {{ return(none) }}
+    {% endif %}
+    {% set lookback_days = bedrock_tenant_costs.lookback_days() %}
+    {% set result = run_query('select max(' ~ watermark_column ~ ') from ' ~ this) %}
+    {% set watermark = result.columns[0].values()[0] %}
+    {% if watermark is none %}
+        {{ return(none) }}
+    {% endif %}
+    {% set watermark_day = modules.datetime.date.fromisoformat((watermark | string)[:10]) %}
+    {% set start_day = watermark_day - modules.datetime.timedelta(days=lookback_days) %}
+    {{ return({'start': start_day.strftime('%Y-%m-%d') ~ ' 00:00:00', 'end': none}) }}
+{% endmacro %}
+
+{# var lookback_days, validated: a whole number of days, at least 1. #}
+{% macro lookback_days() %}
+    {% set value = var('lookback_days') %}
+    {% if value is not number or value != value | int or value < 1 %}
+        {{ exceptions.raise_compiler_error(
+            "var lookback_days must be a whole number of days >= 1 (late deliveries need it); got: "
+            ~ value
+        ) }}
+    {% endif %}
+    {{ return(value | int) }}
+{% endmacro %}
+
+{# Parses a YYYY-MM-DD var into a date, with a clear error. #}
+{% macro parse_date_var(name, value) %}
+    {% set text = value | string %}
+    {% if not modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}', text) %}
+        {{ exceptions.raise_compiler_error(
+            "var " ~ name ~ " must be a date as YYYY-MM-DD; got: " ~ value
+        ) }}
+    {% endif %}
+    {{ return(modules.datetime.date.fromisoformat(text)) }}
+{% endmacro %}
+
+{# A SQL predicate: `column` falls inside the window (true when there is no window). #}
+{% macro timestamp_in_window(column, window) %}
+    {%- if window is none -%}
+        (1 = 1)
+    {%- else -%}
+        ({{ column }} >= cast('{{ window.start }}' as {{ bedrock_tenant_costs.timestamp_type() }})
+        {%- if window.end is not none %}
+        and {{ column }} < cast('{{ window.end }}' as {{ bedrock_tenant_costs.timestamp_type() }})
+        {%- endif -%})
+    {%- endif -%}
+{% endmacro %}

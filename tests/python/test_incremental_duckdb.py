@@ -1,0 +1,155 @@
+"""Incremental runs on DuckDB: idempotent, late files once, re-deliveries once, full refresh equal.
+
+These drive real `dbt build` runs (each also runs every dbt test, the reconciliation tests
+included) over the hand-written fixture, then change the logs the way Bedrock does.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from dbt_harness import MARTS, PROJECT_DIR, materialize_fixture_logs, run_dbt, snapshot_marts
+
+FIXTURE = PROJECT_DIR / "tests" / "python" / "fixtures" / "handwritten"
+EU_PREFIX = "AWSLogs/111122223333/BedrockModelInvocationLogs/eu-west-1"
+US_PREFIX = "AWSLogs/111122223333/BedrockModelInvocationLogs/us-east-1"
+
+
+def late_record(request_id: str, timestamp: str) -> dict:
+    return {
+        "schemaType": "ModelInvocationLog",
+        "schemaVersion": "1.0",
+        "timestamp": timestamp,
+        "accountId": "111122223333",
+        "region": "eu-west-1",
+        "requestId": request_id,
+        "operation": "Converse",
+        "modelId": "eu.anthropic.claude-haiku-4-5-20251001-v1:0",
+        "requestMetadata": {"tenantId": "initech"},
+        "input": {"inputTokenCount": 1000},
+        "output": {"outputTokenCount": 100},
+    }
+
+
+def compiled_sql(work: Path, model_path: str) -> str:
+    return (
+        work / "target" / "compiled" / "bedrock_tenant_costs" / "models" / model_path
+    ).read_text()
+
+
+def write_log_file(logs: Path, relative: str, lines: list[str]) -> None:
+    path = logs / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode(), mtime=0))
+
+
+@pytest.fixture
+def logs(tmp_path: Path) -> Path:
+    return materialize_fixture_logs(FIXTURE, tmp_path / "logs")
+
+
+def test_second_build_changes_nothing(logs: Path, tmp_path: Path) -> None:
+    first = run_dbt(["build"], logs, tmp_path / "dbt")
+    assert first.ok, first.output[-3000:]
+    before = snapshot_marts(first)
+    second = run_dbt(["build"], logs, tmp_path / "dbt")
+    assert second.ok, second.output[-3000:]
+    assert "incremental model" in second.output
+    assert snapshot_marts(second) == before
+
+
+def test_late_file_and_redelivery_are_counted_once(logs: Path, tmp_path: Path) -> None:
+    assert run_dbt(["build"], logs, tmp_path / "dbt").ok
+    # A file delivered late, inside the lookback window, with a new record...
+    write_log_file(
+        logs,
+        f"{EU_PREFIX}/2026/10/02/11/20261002T110040000Z_4444444444444444.json.gz",
+        [json.dumps(late_record("late-0001", "2026-10-02T10:59:59Z"))],
+    )
+    # ...and a re-delivery of a record first delivered on 2026-10-01, in a new hour.
+    first_line = (FIXTURE / f"{US_PREFIX}/2026/10/01/12").glob("*.jsonl").__next__()
+    a1 = first_line.read_text().splitlines()[0]
+    write_log_file(
+        logs, f"{US_PREFIX}/2026/10/02/12/20261002T120001000Z_5555555555555555.json.gz", [a1]
+    )
+
+    run = run_dbt(["build"], logs, tmp_path / "dbt")
+    assert run.ok, run.output[-3000:]
+    rows = dict(
+        run.query(
+            f"""select request_id, delivery_count from {MARTS}.fct_bedrock_invocations
+            where request_id in ('late-0001', 'a1000000-0000-4000-8000-000000000001')"""
+        )
+    )
+    assert rows == {"late-0001": 1, "a1000000-0000-4000-8000-000000000001": 2}
+    ((initech,),) = run.query(
+        f"""select sum(invocation_count) from {MARTS}.fct_tenant_daily_usage
+        where tenant_id = 'initech' and usage_date = date '2026-10-02'"""
+    )
+    assert initech == 1
+
+    # Running again picks nothing up twice, and equals a full build from scratch.
+    again = run_dbt(["build"], logs, tmp_path / "dbt")
+    assert again.ok, again.output[-3000:]
+    fresh = run_dbt(["build", "--full-refresh"], logs, tmp_path / "fresh")
+    assert fresh.ok, fresh.output[-3000:]
+    assert snapshot_marts(again) == snapshot_marts(fresh)
+
+
+def test_incremental_scan_reads_only_the_lookback_window(logs: Path, tmp_path: Path) -> None:
+    work = tmp_path / "dbt"
+    assert run_dbt(["build"], logs, work).ok
+    assert run_dbt(["build"], logs, work, extra_vars={"lookback_days": 2}).ok
+    compiled = compiled_sql(work, "staging/bedrock/base/base_bedrock__log_lines.sql")
+    # newest delivery hour loaded is 2026-10-02 10:00; two whole days back is 2026-09-30.
+    assert "'2026/09/30/00'" in compiled
+    assert "regexp_extract(filename" in compiled
+
+
+def test_backfill_recomputes_exactly_the_given_days(logs: Path, tmp_path: Path) -> None:
+    work = tmp_path / "dbt"
+    assert run_dbt(["build"], logs, work).ok
+    before = snapshot_marts(run_dbt(["build"], logs, work))
+    run = run_dbt(
+        ["build"],
+        logs,
+        work,
+        extra_vars={"backfill_from": "2026-10-01", "backfill_to": "2026-10-01"},
+    )
+    assert run.ok, run.output[-3000:]
+    assert snapshot_marts(run) == before
+    compiled = compiled_sql(work, "marts/cost/fct_bedrock_invocations.sql")
+    assert "'2026-10-01 00:00:00'" in compiled
+    assert "'2026-10-02 00:00:00'" in compiled
+
+
+BAD_WINDOW_VARS = [
+    ({"lookback_days": 0}, "lookback_days must be a whole number of days >= 1"),
+    ({"backfill_from": "2026-10-01"}, "Set both backfill_from and backfill_to"),
+    ({"backfill_from": "2026-10-05", "backfill_to": "2026-10-01"}, "is before backfill_from"),
+    ({"backfill_from": "yesterday", "backfill_to": "2026-10-01"}, "must be a date as YYYY-MM-DD"),
+]
+
+
+def test_bad_window_vars_stop_with_a_clear_error(logs: Path, tmp_path: Path) -> None:
+    work = tmp_path / "dbt"
+    assert run_dbt(["build"], logs, work).ok
+    for extra_vars, message in BAD_WINDOW_VARS:
+        run = run_dbt(["build", "--select", "base_bedrock__log_lines"], logs, work, extra_vars)
+        assert not run.ok, extra_vars
+        assert message in run.output, (extra_vars, run.output[-2000:])
+
+
+def test_copy_of_logs_elsewhere_builds_the_same_marts(logs: Path, tmp_path: Path) -> None:
+    other = tmp_path / "other-logs"
+    shutil.copytree(logs, other)
+    a = run_dbt(["build"], logs, tmp_path / "a")
+    b = run_dbt(["build"], other, tmp_path / "b")
+    assert a.ok
+    assert b.ok
+    assert snapshot_marts(a, ignore_paths_under=logs) == snapshot_marts(b, ignore_paths_under=other)
