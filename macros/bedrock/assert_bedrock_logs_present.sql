@@ -7,7 +7,14 @@
 {% endmacro %}
 
 {% macro default__assert_bedrock_logs_present() %}
-    {# Athena reads an external table over S3; its presence is checked by the source itself. #}
+    {#- Athena reads the external table over S3 (create_bedrock_logs_table). Before anything runs:
+        dbt must never write under the log prefix, and the table is created on request. -#}
+    {% if execute and var('bedrock_logs_s3_uri', none) is not none %}
+        {% do bedrock_tenant_costs.assert_dbt_writes_outside_logs() %}
+        {% if var('create_raw_table_on_run_start') %}
+            {% do bedrock_tenant_costs.create_bedrock_logs_table() %}
+        {% endif %}
+    {% endif %}
 {% endmacro %}
 
 {% macro duckdb__assert_bedrock_logs_present() %}

@@ -38,21 +38,31 @@ class DbtRun:
 
 
 def run_dbt(
-    command: list[str], logs_dir: Path, work_dir: Path, extra_vars: dict[str, Any] | None = None
+    command: list[str],
+    logs_dir: Path | None,
+    work_dir: Path,
+    extra_vars: dict[str, Any] | None = None,
+    *,
+    target: str = "local",
+    env: dict[str, str] | None = None,
 ) -> DbtRun:
-    """Run `dbt <command>` on the local target over logs_dir, writing only under work_dir."""
+    """Run `dbt <command>` with the shipped profiles.example.yml, writing only under work_dir.
+
+    On the local target the logs are read from logs_dir; extra env vars (e.g. the Athena
+    settings) are added to the environment of the dbt process.
+    """
     work_dir.mkdir(parents=True, exist_ok=True)
     profiles_dir = work_dir / "profiles"
     profiles_dir.mkdir(exist_ok=True)
     shutil.copy(PROJECT_DIR / "profiles.example.yml", profiles_dir / "profiles.yml")
     database = work_dir / "bedrock_tenant_costs.duckdb"
-    env = {
+    process_env = {
         **os.environ,
         "DO_NOT_TRACK": "1",
         "BEDROCK_COSTS_DUCKDB_PATH": str(database),
-        "BEDROCK_COSTS_TARGET": "local",
+        **(env or {}),
     }
-    dbt_vars = {"bedrock_logs_dir": str(logs_dir), **(extra_vars or {})}
+    dbt_vars = {**({"bedrock_logs_dir": str(logs_dir)} if logs_dir else {}), **(extra_vars or {})}
     args = [
         str(DBT),
         *command,
@@ -61,7 +71,7 @@ def run_dbt(
         "--profiles-dir",
         str(profiles_dir),
         "--target",
-        "local",
+        target,
         "--target-path",
         str(work_dir / "target"),
         "--log-path",
@@ -69,8 +79,15 @@ def run_dbt(
         "--vars",
         json.dumps(dbt_vars),
     ]
-    proc = subprocess.run(args, capture_output=True, text=True, env=env, cwd=work_dir, check=False)
+    proc = subprocess.run(
+        args, capture_output=True, text=True, env=process_env, cwd=work_dir, check=False
+    )
     return DbtRun(proc.returncode, proc.stdout + proc.stderr, database)
+
+
+def compiled_sql(work_dir: Path, resource_path: str) -> str:
+    """The compiled SQL of a model or test, e.g. "models/marts/cost/fct_bedrock_invocations.sql"."""
+    return (work_dir / "target" / "compiled" / "bedrock_tenant_costs" / resource_path).read_text()
 
 
 def materialize_fixture_logs(source_dir: Path, out_dir: Path) -> Path:

@@ -13,7 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from dbt_harness import MARTS, PROJECT_DIR, materialize_fixture_logs, run_dbt, snapshot_marts
+from dbt_harness import (
+    MARTS,
+    PROJECT_DIR,
+    compiled_sql,
+    materialize_fixture_logs,
+    run_dbt,
+    snapshot_marts,
+)
 
 FIXTURE = PROJECT_DIR / "tests" / "python" / "fixtures" / "handwritten"
 EU_PREFIX = "AWSLogs/111122223333/BedrockModelInvocationLogs/eu-west-1"
@@ -34,12 +41,6 @@ def late_record(request_id: str, timestamp: str) -> dict:
         "input": {"inputTokenCount": 1000},
         "output": {"outputTokenCount": 100},
     }
-
-
-def compiled_sql(work: Path, model_path: str) -> str:
-    return (
-        work / "target" / "compiled" / "bedrock_tenant_costs" / "models" / model_path
-    ).read_text()
 
 
 def write_log_file(logs: Path, relative: str, lines: list[str]) -> None:
@@ -105,7 +106,7 @@ def test_incremental_scan_reads_only_the_lookback_window(logs: Path, tmp_path: P
     work = tmp_path / "dbt"
     assert run_dbt(["build"], logs, work).ok
     assert run_dbt(["build"], logs, work, extra_vars={"lookback_days": 2}).ok
-    compiled = compiled_sql(work, "staging/bedrock/base/base_bedrock__log_lines.sql")
+    compiled = compiled_sql(work, "models/staging/bedrock/base/base_bedrock__log_lines.sql")
     # newest delivery hour loaded is 2026-10-02 10:00; two whole days back is 2026-09-30.
     assert "'2026/09/30/00'" in compiled
     assert "regexp_extract(filename" in compiled
@@ -123,7 +124,7 @@ def test_backfill_recomputes_exactly_the_given_days(logs: Path, tmp_path: Path) 
     )
     assert run.ok, run.output[-3000:]
     assert snapshot_marts(run) == before
-    compiled = compiled_sql(work, "marts/cost/fct_bedrock_invocations.sql")
+    compiled = compiled_sql(work, "models/marts/cost/fct_bedrock_invocations.sql")
     assert "'2026-10-01 00:00:00'" in compiled
     assert "'2026-10-02 00:00:00'" in compiled
 

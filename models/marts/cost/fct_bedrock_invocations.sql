@@ -96,4 +96,7 @@ final as (
 
 )
 
-select * from final
+
+select
+    {{ columns_cast_to_contract() }}
+from final

@@ -52,4 +52,7 @@ final as (
 
 )
 
-select * from final
+
+select
+    {{ columns_cast_to_contract() }}
+from final

@@ -38,4 +38,7 @@ unpriced as (
 
 )
 
-select * from unpriced
+
+select
+    {{ columns_cast_to_contract() }}
+from unpriced

@@ -1,0 +1,116 @@
+{#
+    Athena only: creates (or replaces, with replace=true) the external table that the source
+    bedrock.invocation_logs_raw reads, over the Bedrock log prefix in var bedrock_logs_s3_uri.
+
+        dbt run-operation create_bedrock_logs_table --target athena \
+          --vars '{bedrock_logs_s3_uri: s3://my-log-bucket/bedrock, bedrock_log_accounts: [111122223333],
+                   bedrock_log_regions: [us-east-1, eu-west-1]}'
+
+    - One string column per line (TEXTFILE, field delimiter \001, which valid JSON never holds):
+      a malformed line reaches the quarantine instead of breaking the query or vanishing, as it
+      would with the JSON SerDe.
+    - Partition projection on the path (account, Region, YYYY/MM/DD/HH): no crawler, no MSCK
+      REPAIR, and a predicate on log_hour prunes what Athena lists and reads.
+    - The data/ side objects under each hour are excluded by the models ("$path" filter); the
+      permission-check object sits outside every projected location.
+#}
+{% macro create_bedrock_logs_table(replace=false) %}
+    {% if target.type != 'athena' %}
+        {{ exceptions.raise_compiler_error(
+            "create_bedrock_logs_table is for the athena target; the local target reads "
+            ~ "files from var bedrock_logs_dir directly."
+        ) }}
+    {% endif %}
+    {% set ddl = bedrock_tenant_costs.bedrock_logs_table_ddl() %}
+    {% do bedrock_tenant_costs.assert_dbt_writes_outside_logs() %}
+    {% if replace %}
+        {% do run_query('drop table if exists `' ~ var('bedrock_raw_schema') ~ '`.`invocation_logs_raw`') %}
+    {% endif %}
+    {% do run_query('create database if not exists `' ~ var('bedrock_raw_schema') ~ '`') %}
+    {% do run_query(ddl) %}
+    {{ log("Created " ~ var('bedrock_raw_schema') ~ ".invocation_logs_raw over "
+        ~ bedrock_tenant_costs.bedrock_logs_location(), info=true) }}
+{% endmacro %}
+
+{# s3://bucket/prefix/AWSLogs/ from var bedrock_logs_s3_uri (the prefix Bedrock was given). #}
+{% macro bedrock_logs_location() %}
+    {% set uri = var('bedrock_logs_s3_uri', none) %}
+    {% if uri is none or not (uri | string).startswith('s3://') %}
+        {{ exceptions.raise_compiler_error(
+            "var bedrock_logs_s3_uri must be the S3 prefix Bedrock delivers logs to, e.g. "
+            ~ "s3://my-log-bucket/bedrock (the folder that holds AWSLogs/); got: " ~ uri
+        ) }}
+    {% endif %}
+    {% set prefix = (uri | string).rstrip('/') %}
+    {% if prefix.endswith('/AWSLogs') %}{% set prefix = prefix[:-8] %}{% endif %}
+    {{ return(prefix ~ '/AWSLogs/') }}
+{% endmacro %}
+
+{# A validated, comma-separated list var of plain identifiers (accounts, Regions). #}
+{% macro projection_values(name, pattern) %}
+    {% set values = var(name, []) %}
+    {% if values is string or values is not iterable or values | length == 0 %}
+        {{ exceptions.raise_compiler_error("var " ~ name ~ " must be a non-empty list; got: " ~ values) }}
+    {% endif %}
+    {% for value in values %}
+        {% if not modules.re.fullmatch(pattern, value | string) %}
+            {{ exceptions.raise_compiler_error("var " ~ name ~ ": not a valid value: " ~ value) }}
+        {% endif %}
+    {% endfor %}
+    {{ return(values | join(',')) }}
+{% endmacro %}
+
+{% macro bedrock_logs_table_ddl() %}
+    {% set location = bedrock_tenant_costs.bedrock_logs_location() %}
+    {% set accounts = bedrock_tenant_costs.projection_values('bedrock_log_accounts', '[0-9]{12}') %}
+    {% set regions = bedrock_tenant_costs.projection_values('bedrock_log_regions', '[a-z]{2}(-[a-z]+)+-[0-9]') %}
+    {% set first_hour = var('bedrock_log_first_hour') | string %}
+    {% if not modules.re.fullmatch('[0-9]{4}/[0-9]{2}/[0-9]{2}/[0-9]{2}', first_hour) %}
+        {{ exceptions.raise_compiler_error("var bedrock_log_first_hour must look like 2024/01/01/00; got: " ~ first_hour) }}
+    {% endif %}
+    {% set ddl %}
+create external table if not exists `{{ var('bedrock_raw_schema') }}`.`invocation_logs_raw` (
+  `line` string
+)
+partitioned by (`log_account` string, `log_region` string, `log_hour` string)
+row format delimited fields terminated by '\001'
+stored as textfile
+location '{{ location }}'
+tblproperties (
+  'projection.enabled' = 'true',
+  'projection.log_account.type' = 'enum',
+  'projection.log_account.values' = '{{ accounts }}',
+  'projection.log_region.type' = 'enum',
+  'projection.log_region.values' = '{{ regions }}',
+  'projection.log_hour.type' = 'date',
+  'projection.log_hour.format' = 'yyyy/MM/dd/HH',
+  'projection.log_hour.range' = '{{ first_hour }},NOW',
+  'projection.log_hour.interval' = '1',
+  'projection.log_hour.interval.unit' = 'HOURS',
+  'storage.location.template' = '{{ location }}${log_account}/BedrockModelInvocationLogs/${log_region}/${log_hour}/'
+)
+    {% endset %}
+    {{ return(ddl) }}
+{% endmacro %}
+
+{#
+    dbt-athena deletes a table's S3 location when it rebuilds it. Stop before anything runs if
+    the target's data or staging location could overlap the Bedrock log prefix.
+#}
+{% macro assert_dbt_writes_outside_logs() %}
+    {% set logs = bedrock_tenant_costs.bedrock_logs_location() %}
+    {% set log_root = logs[:-8].rstrip('/') %}
+    {% for name in ['s3_data_dir', 's3_staging_dir', 's3_tmp_table_dir'] %}
+        {% set location = target.get(name) %}
+        {% if location %}
+            {% set location = (location | string).rstrip('/') ~ '/' %}
+            {% if location.startswith(log_root ~ '/') or (log_root ~ '/').startswith(location) %}
+                {{ exceptions.raise_compiler_error(
+                    "Refusing to run: " ~ name ~ " (" ~ location ~ ") overlaps the Bedrock log "
+                    ~ "prefix (" ~ log_root ~ "/). dbt-athena deletes table locations on rebuilds; "
+                    ~ "give dbt its own bucket or prefix."
+                ) }}
+            {% endif %}
+        {% endif %}
+    {% endfor %}
+{% endmacro %}
