@@ -75,9 +75,11 @@
     {%- if window is none -%}
         (1 = 1)
     {%- else -%}
-        ({{ column }} >= cast('{{ window.start }}' as {{ bedrock_tenant_costs.timestamp_type() }})
-        {%- if window.end is not none %}
-        and {{ column }} < cast('{{ window.end }}' as {{ bedrock_tenant_costs.timestamp_type() }})
-        {%- endif -%})
+        {%- set timestamp_type = bedrock_tenant_costs.timestamp_type() -%}
+        {%- set condition = column ~ " >= cast('" ~ window.start ~ "' as " ~ timestamp_type ~ ")" -%}
+        {%- if window.end is not none -%}
+            {%- set condition = condition ~ " and " ~ column ~ " < cast('" ~ window.end ~ "' as " ~ timestamp_type ~ ")" -%}
+        {%- endif -%}
+        ({{ condition }})
     {%- endif -%}
 {% endmacro %}

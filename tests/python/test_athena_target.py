@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from bedrock_costs import athena_double
-from dbt_harness import PROJECT_DIR, compiled_sql, run_dbt
+from dbt_harness import compiled_sql, run_dbt
 
 LOG_VARS = {
     "bedrock_logs_s3_uri": "s3://bedrock-logs-bucket/bedrock",
