@@ -12,7 +12,9 @@
 
     On Athena every incremental model is an Iceberg table partitioned by `partition_by`, and a
     MERGE only touches target partitions from the earliest one in the new batch (the
-    incremental_predicates), so it does not rewrite the whole history.
+    incremental_predicates), so it does not rewrite the whole history. Athena writes at most 100
+    partitions per query: var athena_force_batch makes dbt-athena write partition by partition
+    (for a first build or full refresh over more than 100 days of logs).
 #}
 {% macro bedrock_incremental_config(kind, partition_by, unique_key=none) %}
     {% set common = {'materialized': 'incremental', 'on_schema_change': 'fail'} %}
@@ -22,6 +24,7 @@
             'format': 'parquet',
             'write_compression': 'zstd',
             'partitioned_by': [partition_by],
+            'force_batch': var('athena_force_batch'),
         }) %}
         {% if kind == 'append_files' %}
             {% do common.update({'incremental_strategy': 'append'}) %}

@@ -10,6 +10,8 @@ tested on DuckDB. See bedrock_costs.athena_double.
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -20,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from bedrock_costs import athena_double
-from dbt_harness import compiled_sql, run_dbt
+from dbt_harness import PROJECT_DIR, compiled_sql, run_dbt
 
 LOG_VARS = {
     "bedrock_logs_s3_uri": "s3://bedrock-logs-bucket/bedrock",
@@ -247,3 +249,30 @@ def test_gate_rejects_duckdb_only_sql(duckdb_only_sql: str) -> None:
     gate, problem = athena_double.check_syntax(duckdb_only_sql)
     assert gate == "trino"
     assert problem is not None
+
+
+def test_sqlfluff_athena_dialect_on_the_athena_rendering(
+    double: athena_double.AthenaDoubleServer,
+) -> None:
+    """sqlfluff, athena dialect, over models and tests as the athena target renders them."""
+    env = {
+        **os.environ,
+        **athena_env(double.endpoint_url),
+        "DO_NOT_TRACK": "1",
+        "DBT_PROFILES_DIR": str(PROJECT_DIR),
+        "BEDROCK_COSTS_DUCKDB_PATH": "unused.duckdb",
+    }
+    profiles = PROJECT_DIR / "profiles.yml"
+    if not profiles.exists():
+        shutil.copy(PROJECT_DIR / "profiles.example.yml", profiles)
+    sqlfluff = Path(sys.executable).parent / "sqlfluff"
+    lint = subprocess.run(
+        [str(sqlfluff), "lint", "models", "tests", "--config", ".sqlfluff-athena"],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert lint.returncode == 0, lint.stdout[-4000:] + lint.stderr[-2000:]
+    assert "All Finished" in lint.stdout
