@@ -1,23 +1,40 @@
 {#
-    One row per request id with its tenant, resolved model and cost.
+    One row per request id with its tenant, resolved model, the price row that priced it and its
+    cost by token class.
 
-    Prices follow the source Region (`region`, never `inferenceRegion`) and the routing scope, on
-    the invocation's UTC date: the most specific seed row wins (exact Region before `*`, then exact
-    scope before `*`). Input tokens are already uncached, so each token class is priced on its own.
+    The price row is chosen on every billing dimension the seed carries:
+      - base model, source Region (`region`, never `inferenceRegion`) and routing scope
+        (in_region / geo / global), each with `*` rows as fallbacks (exact beats `*`);
+      - service tier (standard, priority, flex; batch jobs are not in the invocation log), exact;
+      - context tier: a request whose input + cache read + cache write tokens exceed var
+        long_context_threshold_tokens is billed whole at the model's long_context row when it
+        has one (Claude Sonnet 4 and 4.5), else at its standard row;
+      - the UTC date of the invocation within [effective_from, effective_to).
+    Input tokens are already uncached, so each token class is priced on its own; cache writes
+    are split into their 5-minute and 1-hour parts when the logged body says so, otherwise all
+    are priced at the 5-minute rate and the cost is marked `estimated`.
+
     pricing_status says how the cost came about:
       priced              every token class used has a price;
       no_billable_tokens  no tokens at all (failed calls): cost is exactly 0;
-      unpriced            tokens without a price (unknown model, or a token class the price row
-                          leaves empty): cost stays null and is listed in dq_unpriced_usage;
-      not_token_priced    provisioned throughput: billed per model unit-hour, not per token.
+      unpriced            tokens without a price (unknown model, tier or token class): cost stays
+                          null and is listed in dq_unpriced_usage;
+      not_token_priced    provisioned throughput or a model priced per image/second: null.
 #}
 
 {%- set token_classes = [
     ('input', 'input_tokens', 'input_usd_per_1m_tokens'),
     ('output', 'output_tokens', 'output_usd_per_1m_tokens'),
     ('cache_read', 'cache_read_input_tokens', 'cache_read_usd_per_1m_tokens'),
-    ('cache_write', 'cache_write_input_tokens', 'cache_write_usd_per_1m_tokens'),
+    ('cache_write_5m', 'cache_write_5m_input_tokens', 'cache_write_5m_usd_per_1m_tokens'),
+    ('cache_write_1h', 'cache_write_1h_input_tokens', 'cache_write_1h_usd_per_1m_tokens'),
 ] -%}
+{%- set threshold = var('long_context_threshold_tokens') -%}
+{%- if threshold is not number or threshold < 1 -%}
+    {{ exceptions.raise_compiler_error(
+        "var long_context_threshold_tokens must be a positive number of tokens; got: " ~ threshold
+    ) }}
+{%- endif -%}
 
 with
 
@@ -53,10 +70,25 @@ resolved as (
         logged_models.model_id_form,
         logged_models.routing_scope,
         logged_models.is_token_priced,
-        coalesce(tenants.tenant_id, {{ sql_string_literal(var('unattributed_tenant_id')) }})
-            as tenant_id,
-        tenants.tenant_id_key,
-        tenants.tenant_id is not null as is_attributed
+        coalesce(
+            tenants.tenant_id,
+            logged_models.application_profile_tenant_id,
+            {{ sql_string_literal(var('unattributed_tenant_id')) }}
+        ) as tenant_id,
+        case
+            when tenants.tenant_id is not null then tenants.tenant_id_key
+            when logged_models.application_profile_tenant_id is not null
+                then 'application_inference_profile'
+        end as tenant_id_key,
+        coalesce(tenants.tenant_id, logged_models.application_profile_tenant_id) is not null
+            as is_attributed,
+        case
+            when
+                invocations.input_tokens + invocations.cache_read_input_tokens
+                + invocations.cache_write_input_tokens > {{ threshold }}
+                then 'long_context'
+            else 'standard'
+        end as context_tier
     from invocations
     inner join logged_models
         on invocations.logged_model_id = logged_models.logged_model_id
@@ -72,6 +104,9 @@ price_candidates as (
         prices.price_id,
         prices.region as price_region,
         prices.routing_scope as price_routing_scope,
+        prices.service_tier as price_service_tier,
+        prices.context_tier as price_context_tier,
+        prices.price_unit,
         prices.effective_from as price_effective_from,
         {%- for class_name, tokens, price in token_classes %}
         prices.{{ price }},
@@ -79,6 +114,7 @@ price_candidates as (
         row_number() over (
             partition by resolved.request_id
             order by
+                case when prices.context_tier = resolved.context_tier then 0 else 1 end,
                 case when prices.region = '*' then 1 else 0 end,
                 case when prices.routing_scope = '*' then 1 else 0 end
         ) as price_rank
@@ -88,6 +124,10 @@ price_candidates as (
             resolved.model_id = prices.model_id
             and (resolved.region = prices.region or prices.region = '*')
             and (resolved.routing_scope = prices.routing_scope or prices.routing_scope = '*')
+            and resolved.service_tier = prices.service_tier
+            and (
+                resolved.context_tier = prices.context_tier or prices.context_tier = 'standard'
+            )
             and resolved.usage_date >= prices.effective_from
             and (prices.effective_to is null or resolved.usage_date < prices.effective_to)
     where resolved.is_token_priced
@@ -109,6 +149,8 @@ statused as (
         matched_prices.price_id,
         matched_prices.price_region,
         matched_prices.price_routing_scope,
+        matched_prices.price_service_tier,
+        matched_prices.price_context_tier,
         matched_prices.price_effective_from,
         {%- for class_name, tokens, price in token_classes %}
         matched_prices.{{ price }},
@@ -120,6 +162,7 @@ statused as (
                 then 'no_billable_tokens'
             when not resolved.is_token_priced then 'not_token_priced'
             when matched_prices.price_id is null then 'unpriced'
+            when matched_prices.price_unit <> 'token' then 'not_token_priced'
             {%- for class_name, tokens, price in token_classes %}
             when resolved.{{ tokens }} > 0 and matched_prices.{{ price }} is null then 'unpriced'
             {%- endfor %}
@@ -142,6 +185,12 @@ costed as (
             else {{ tokens_cost_usd(tokens, price) }}
         end as {{ class_name }}_cost_usd,
         {%- endfor %}
+        case
+            when pricing_status = 'no_billable_tokens' then 'exact'
+            when pricing_status <> 'priced' then null
+            when is_cache_write_split_known then 'exact'
+            else 'estimated'
+        end as cost_basis,
         *
     from statused
 
@@ -151,8 +200,11 @@ final as (
 
     select
         *,
+        cast(cache_write_5m_cost_usd + cache_write_1h_cost_usd as {{ money_type() }})
+            as cache_write_cost_usd,
         cast(
-            input_cost_usd + output_cost_usd + cache_read_cost_usd + cache_write_cost_usd
+            input_cost_usd + output_cost_usd + cache_read_cost_usd
+            + cache_write_5m_cost_usd + cache_write_1h_cost_usd
             as {{ money_type() }}
         ) as total_cost_usd
     from costed

@@ -58,9 +58,14 @@ final as (
         model_id_form,
         routing_scope,
         error_code,
+        service_tier,
+        context_tier,
         pricing_status,
+        cost_basis,
         price_region,
         price_routing_scope,
+        price_service_tier,
+        price_context_tier,
         source_file,
 
         -- numerics
@@ -68,6 +73,8 @@ final as (
         output_tokens,
         cache_read_input_tokens,
         cache_write_input_tokens,
+        cache_write_5m_input_tokens,
+        cache_write_1h_input_tokens,
         input_tokens + output_tokens + cache_read_input_tokens + cache_write_input_tokens
             as total_tokens,
         latency_ms,
@@ -84,6 +91,7 @@ final as (
         is_attributed,
         pricing_status = 'priced' or pricing_status = 'no_billable_tokens' as is_priced,
         has_conflicting_deliveries,
+        is_cache_write_split_known,
 
         -- dates
         usage_date,

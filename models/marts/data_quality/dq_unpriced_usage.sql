@@ -19,6 +19,8 @@ unpriced as (
         logged_model_id,
         region,
         routing_scope,
+        service_tier,
+        context_tier,
         pricing_status,
         cast(count(*) as bigint) as invocation_count,
         cast(sum(input_tokens) as bigint) as input_tokens,
@@ -34,6 +36,8 @@ unpriced as (
         logged_model_id,
         region,
         routing_scope,
+        service_tier,
+        context_tier,
         pricing_status
 
 )

@@ -42,6 +42,27 @@ typed as (
             as cache_read_input_tokens,
         cast(coalesce(cache_write_input_tokens_text, '0') as bigint)
             as cache_write_input_tokens,
+        {#- the 1-hour share of cache writes is only in bodies, spelled per operation #}
+        case
+            when operation = 'InvokeModel'
+                then try_cast(native_cache_write_1h_tokens_text as bigint)
+            when operation = 'InvokeModelWithResponseStream'
+                then try_cast(stream_cache_write_1h_tokens_text as bigint)
+            when
+                operation in ('Converse', 'ConverseStream')
+                and converse_cache_detail_1_ttl is not null
+                then coalesce(
+                    case
+                        when converse_cache_detail_1_ttl = '1h'
+                            then try_cast(converse_cache_detail_1_tokens_text as bigint)
+                    end,
+                    case
+                        when converse_cache_detail_2_ttl = '1h'
+                            then try_cast(converse_cache_detail_2_tokens_text as bigint)
+                    end,
+                    0
+                )
+        end as body_cache_write_1h_input_tokens,
         case
             when operation in ('Converse', 'ConverseStream')
                 then cast(round(try_cast(converse_latency_ms_text as double)) as bigint)
@@ -54,6 +75,11 @@ typed as (
         end as time_to_first_byte_ms,
 
         -- booleans
+        case lower(coalesce(output_service_tier, input_service_tier, 'standard'))
+            when 'default' then 'standard'
+            else lower(coalesce(output_service_tier, input_service_tier, 'standard'))
+        end as service_tier,
+        coalesce(output_service_tier, input_service_tier) is not null as is_service_tier_logged,
         request_metadata_text is not null as has_request_metadata_field,
         request_metadata_text is not null and request_metadata_json is null
             as has_malformed_request_metadata,
@@ -65,13 +91,29 @@ typed as (
 
 ),
 
-final as (
+derived as (
 
     select
         *,
         error_code is not null as is_error,
-        cast(invoked_at as date) as usage_date
+        cast(invoked_at as date) as usage_date,
+        {#- bodies off or offloaded: the split is unknown; all writes count at the 5-minute rate #}
+        cache_write_input_tokens = 0 or body_cache_write_1h_input_tokens is not null
+            as is_cache_write_split_known,
+        case
+            when cache_write_input_tokens = 0 then 0
+            else least(coalesce(body_cache_write_1h_input_tokens, 0), cache_write_input_tokens)
+        end as cache_write_1h_input_tokens
     from typed
+
+),
+
+final as (
+
+    select
+        *,
+        cache_write_input_tokens - cache_write_1h_input_tokens as cache_write_5m_input_tokens
+    from derived
 
 )
 

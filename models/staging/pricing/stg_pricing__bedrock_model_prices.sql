@@ -1,4 +1,13 @@
-{# The price seed, typed, with each price also expressed per single token (exact decimals). #}
+{# The price seed, typed (prices as exact decimals), one row per price key and effective date. #}
+
+{%- set price_columns = [
+    'input_usd_per_1m_tokens',
+    'output_usd_per_1m_tokens',
+    'cache_read_usd_per_1m_tokens',
+    'cache_write_5m_usd_per_1m_tokens',
+    'cache_write_1h_usd_per_1m_tokens',
+    'usd_per_unit',
+] -%}
 
 with
 
@@ -13,22 +22,23 @@ final as (
     select
         -- ids
         {{ hash_text(
-            "model_id || '|' || region || '|' || routing_scope || '|' || cast(effective_from as varchar)"
+            "model_id || '|' || region || '|' || routing_scope || '|' || service_tier || '|' "
+            ~ "|| context_tier || '|' || cast(effective_from as varchar)"
         ) }} as price_id,
 
         -- strings
         lower(trim(model_id)) as model_id,
         trim(region) as region,
         trim(routing_scope) as routing_scope,
+        trim(service_tier) as service_tier,
+        trim(context_tier) as context_tier,
+        trim(price_unit) as price_unit,
         source,
 
         -- numerics
-        cast(input_usd_per_1m_tokens as {{ price_per_million_type() }}) as input_usd_per_1m_tokens,
-        cast(output_usd_per_1m_tokens as {{ price_per_million_type() }}) as output_usd_per_1m_tokens,
-        cast(cache_read_usd_per_1m_tokens as {{ price_per_million_type() }})
-            as cache_read_usd_per_1m_tokens,
-        cast(cache_write_usd_per_1m_tokens as {{ price_per_million_type() }})
-            as cache_write_usd_per_1m_tokens,
+        {%- for column in price_columns %}
+        cast({{ column }} as {{ price_per_million_type() }}) as {{ column }},
+        {%- endfor %}
 
         -- dates
         cast(effective_from as date) as effective_from,

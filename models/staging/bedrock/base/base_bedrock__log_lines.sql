@@ -4,8 +4,8 @@
     Every field the pipeline needs is pulled out of the JSON in a single multi-path extraction,
     so no later model or test touches the raw files again. Each line gets a quarantine_reason
     (null for a valid invocation record). Prompt and response bodies are never selected: only the
-    few body fields that carry facts (latency) are extracted, and the preview of a quarantined line
-    stops before the first body key.
+    few body fields that carry facts (latency, the 1-hour share of cache writes, the service tier)
+    are extracted, and the preview of a quarantined line stops before the first body key.
 #}
 
 {{ config(**bedrock_incremental_config('append_files', partition_by='log_date')) }}
@@ -35,6 +35,18 @@
         'output.outputBodyJson[#-1]."amazon-bedrock-invocationMetrics".invocationLatency'),
     ('stream_first_byte_latency_ms_text',
         'output.outputBodyJson[#-1]."amazon-bedrock-invocationMetrics".firstByteLatency'),
+    ('native_cache_write_1h_tokens_text',
+        'output.outputBodyJson.usage.cache_creation.ephemeral_1h_input_tokens'),
+    ('stream_cache_write_1h_tokens_text',
+        'output.outputBodyJson[0].message.usage.cache_creation.ephemeral_1h_input_tokens'),
+    ('converse_cache_detail_1_ttl', 'output.outputBodyJson.usage.cacheDetails[0].ttl'),
+    ('converse_cache_detail_1_tokens_text',
+        'output.outputBodyJson.usage.cacheDetails[0].inputTokens'),
+    ('converse_cache_detail_2_ttl', 'output.outputBodyJson.usage.cacheDetails[1].ttl'),
+    ('converse_cache_detail_2_tokens_text',
+        'output.outputBodyJson.usage.cacheDetails[1].inputTokens'),
+    ('output_service_tier', 'output.outputBodyJson.serviceTier.type'),
+    ('input_service_tier', 'input.inputBodyJson.serviceTier.type'),
 ] -%}
 {%- set paths = [] -%}
 {%- for name, path in fields -%}{%- do paths.append('$.' ~ path) -%}{%- endfor -%}
