@@ -8,9 +8,13 @@
     - Otherwise an incremental run goes back `lookback_days` whole days from the watermark: the
       newest value of `watermark_column` already in the model. The watermark comes from the data,
       not from the wall clock, so backfills, replays and historical data behave the same way.
-    - A first run or --full-refresh builds everything.
+    - A first run or --full-refresh builds everything (backfill vars are then irrelevant).
 #}
 {% macro incremental_window(watermark_column) %}
+    {#- a first build or --full-refresh reads everything, backfill vars or not -#}
+    {% if not execute or not is_incremental() %}
+        {{ return(none) }}
+    {% endif %}
     {% set backfill_from = var('backfill_from', none) %}
     {% set backfill_to = var('backfill_to', none) %}
     {% if backfill_from is not none or backfill_to is not none %}
@@ -32,9 +36,6 @@
             'start': first_day.strftime('%Y-%m-%d') ~ ' 00:00:00',
             'end': end_day.strftime('%Y-%m-%d') ~ ' 00:00:00',
         }) }}
-    {% endif %}
-    {% if not execute or not is_incremental() %}
-        {{ return(none) }}
     {% endif %}
     {% set lookback_days = bedrock_tenant_costs.lookback_days() %}
     {% set result = run_query('select max(' ~ watermark_column ~ ') from ' ~ this) %}

@@ -12,6 +12,8 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
+from bedrock_costs.pricing_sync import add_pricing_parser
+
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
@@ -62,7 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="bedrock-costs",
         description=(
             "Tools around the bedrock_tenant_costs dbt project: generate sample Bedrock model "
-            "invocation logs, and summarise the cost marts that `dbt build` produces."
+            "invocation logs, summarise the cost marts that `dbt build` produces, and keep the "
+            "price seed in step with the AWS Price List."
         ),
         epilog=(
             "Exit codes: 0 success, 1 the command ran but failed (details on stderr), "
@@ -123,6 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--limit", type=_positive_int, default=10, help="rows to show (default 10)"
     )
     summary.set_defaults(handler=_cmd_summary)
+
+    add_pricing_parser(commands)
     return parser
 
 

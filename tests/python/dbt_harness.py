@@ -45,6 +45,7 @@ def run_dbt(
     *,
     target: str = "local",
     env: dict[str, str] | None = None,
+    project_dir: Path = PROJECT_DIR,
 ) -> DbtRun:
     """Run `dbt <command>` with the shipped profiles.example.yml, writing only under work_dir.
 
@@ -54,7 +55,7 @@ def run_dbt(
     work_dir.mkdir(parents=True, exist_ok=True)
     profiles_dir = work_dir / "profiles"
     profiles_dir.mkdir(exist_ok=True)
-    shutil.copy(PROJECT_DIR / "profiles.example.yml", profiles_dir / "profiles.yml")
+    shutil.copy(project_dir / "profiles.example.yml", profiles_dir / "profiles.yml")
     database = work_dir / "bedrock_tenant_costs.duckdb"
     process_env = {
         **os.environ,
@@ -67,7 +68,7 @@ def run_dbt(
         str(DBT),
         *command,
         "--project-dir",
-        str(PROJECT_DIR),
+        str(project_dir),
         "--profiles-dir",
         str(profiles_dir),
         "--target",
@@ -140,3 +141,16 @@ def snapshot_marts(run: DbtRun, *, ignore_paths_under: Path | None = None) -> di
             ]
         snapshot[table] = rows
     return snapshot
+
+
+def copy_project(destination: Path) -> Path:
+    """A copy of the dbt project (no .venv, target or data) that a test may change."""
+    shutil.copytree(
+        PROJECT_DIR,
+        destination,
+        ignore=shutil.ignore_patterns(
+            ".venv", ".git", "target", "target_*", "logs", "data", "*.duckdb", "__pycache__"
+        ),
+        symlinks=True,
+    )
+    return destination

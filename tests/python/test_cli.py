@@ -16,7 +16,7 @@ def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
         main(["--help"])
     assert exit_info.value.code == 0
     out = capsys.readouterr().out
-    for command in ("sample-logs", "summary"):
+    for command in ("sample-logs", "summary", "pricing"):
         assert command in out
     assert "Exit codes" in out
 

@@ -18,9 +18,22 @@ from dbt_harness import (
     PROJECT_DIR,
     compiled_sql,
     materialize_fixture_logs,
-    run_dbt,
     snapshot_marts,
 )
+from dbt_harness import (
+    run_dbt as run_dbt_with,
+)
+
+# The fixture plants one unpriced call (an unmapped application profile) on a day with two
+# calls on purpose; the unpriced-share limit is tested in test_pipeline_pricing.py.
+FIXTURE_VARS = {"max_unpriced_share": 1.0}
+
+
+def run_dbt(command, logs_dir, work_dir, extra_vars=None, **kwargs):
+    return run_dbt_with(
+        command, logs_dir, work_dir, {**FIXTURE_VARS, **(extra_vars or {})}, **kwargs
+    )
+
 
 FIXTURE = PROJECT_DIR / "tests" / "python" / "fixtures" / "handwritten"
 EU_PREFIX = "AWSLogs/111122223333/BedrockModelInvocationLogs/eu-west-1"

@@ -22,8 +22,21 @@ from dbt_harness import (
     DbtRun,
     count_non_blank_lines,
     materialize_fixture_logs,
-    run_dbt,
 )
+from dbt_harness import (
+    run_dbt as run_dbt_with,
+)
+
+# The fixture plants one unpriced call (an unmapped application profile) on a day with two
+# calls on purpose; the unpriced-share limit is tested in test_pipeline_pricing.py.
+FIXTURE_VARS = {"max_unpriced_share": 1.0}
+
+
+def run_dbt(command, logs_dir, work_dir, extra_vars=None, **kwargs):
+    return run_dbt_with(
+        command, logs_dir, work_dir, {**FIXTURE_VARS, **(extra_vars or {})}, **kwargs
+    )
+
 
 FIXTURE = PROJECT_DIR / "tests" / "python" / "fixtures" / "handwritten"
 PRIVACY_MARKERS = ("ZX-PRIVATE-PROMPT-MARKER", "ZX-PRIVATE-RESPONSE-MARKER")

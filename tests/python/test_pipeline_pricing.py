@@ -1,0 +1,217 @@
+"""End to end: every pricing rule on hand-written records, costs computed by hand to 1e-9 USD.
+
+tests/python/fixtures/pricing holds one record per rule, in the shapes Bedrock logs (Converse
+with usage.cacheDetails, InvokeModel with Anthropic cache_creation, a streaming InvokeModel whose
+message_start carries the split, a record with bodies off), priced by the shipped seed.
+"""
+
+from __future__ import annotations
+
+import csv
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from dbt_harness import (
+    MARTS,
+    PROJECT_DIR,
+    DbtRun,
+    copy_project,
+    materialize_fixture_logs,
+    run_dbt,
+)
+
+FIXTURE = PROJECT_DIR / "tests" / "python" / "fixtures" / "pricing"
+M = Decimal(1_000_000)
+
+# request id: (pricing_status, cost_basis, total USD), each worked out from the seed's USD per 1M.
+EXPECTED = {
+    # Haiku 4.5: global 1.00 in / 5.00 out; geo and in-Region 10% more (1.10 / 5.50).
+    "p01": ("priced", "exact", (1000 * Decimal("1.00") + 100 * Decimal("5.00")) / M),
+    "p02": ("priced", "exact", (1000 * Decimal("1.10") + 100 * Decimal("5.50")) / M),
+    "p03": ("priced", "exact", (1000 * Decimal("1.10") + 100 * Decimal("5.50")) / M),
+    # Nova Lite us-east-1: 0.06 in, 0.24 out, 0.015 cache read.
+    "p04": (
+        "priced",
+        "exact",
+        (1000 * Decimal("0.06") + 100 * Decimal("0.24") + 10000 * Decimal("0.015")) / M,
+    ),
+    # Sonnet 4.5 global, InvokeModel body: 6000 writes = 2000 x 5m (3.75) + 4000 x 1h (6.00).
+    "p05": (
+        "priced",
+        "exact",
+        (500 * Decimal(3) + 300 * Decimal(15) + 2000 * Decimal("3.75") + 4000 * Decimal(6)) / M,
+    ),
+    # Haiku 4.5 geo, stream message_start says all 1000 writes are 1h (2.20).
+    "p06": (
+        "priced",
+        "exact",
+        (100 * Decimal("1.10") + 50 * Decimal("5.50") + 1000 * Decimal("2.20")) / M,
+    ),
+    # Sonnet 4.5 geo, Converse cacheDetails: 800 x 1h (6.60) + 200 x 5m (4.125).
+    "p07": (
+        "priced",
+        "exact",
+        (
+            10 * Decimal("3.30")
+            + 10 * Decimal("16.50")
+            + 200 * Decimal("4.125")
+            + 800 * Decimal("6.60")
+        )
+        / M,
+    ),
+    # Bodies off: the split is unknown, all writes at the 5-minute rate (1.375), marked estimated.
+    "p08": (
+        "priced",
+        "estimated",
+        (10 * Decimal("1.10") + 10 * Decimal("5.50") + 1000 * Decimal("1.375")) / M,
+    ),
+    # Sonnet 4.5 global, exactly 200,000 input tokens (150,000 + 50,000 cache read): standard.
+    "p09": (
+        "priced",
+        "exact",
+        (150000 * Decimal(3) + 50000 * Decimal("0.30") + 1000 * Decimal(15)) / M,
+    ),
+    # One token more: the whole request at the long-context rates (6.00 / 22.50 / 0.60).
+    "p10": (
+        "priced",
+        "exact",
+        (150001 * Decimal(6) + 50000 * Decimal("0.60") + 1000 * Decimal("22.50")) / M,
+    ),
+    # Sonnet 4.6 has no long-context premium: 300,000 tokens at the global 3.00.
+    "p11": ("priced", "exact", 300000 * Decimal(3) / M),
+    # Qwen3 32B, tier logged in the body: flex 0.075 / 0.30, priority 0.2625.
+    "p12": ("priced", "exact", (1000000 * Decimal("0.075") + 100000 * Decimal("0.30")) / M),
+    "p13": ("priced", "exact", 100000 * Decimal("0.2625") / M),
+    # Unknown model: no price, cost null (never $0); a failed call without tokens costs 0.
+    "p14": ("unpriced", None, None),
+    "p15": ("no_billable_tokens", "exact", Decimal(0)),
+    # Application profile mapped by the seed to geo Haiku 4.5.
+    "p16": ("priced", "exact", (1000 * Decimal("1.10") + 100 * Decimal("5.50")) / M),
+    "p17": ("priced", "exact", (1000 * Decimal("1.10") + 100 * Decimal("5.50")) / M),
+}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> DbtRun:
+    work = tmp_path_factory.mktemp("pricing")
+    logs = materialize_fixture_logs(FIXTURE, work / "logs")
+    # one unpriced call in 17 is over the default 5% limit: allow it for this fixture
+    run = run_dbt(["build"], logs, work / "dbt", {"max_unpriced_share": 0.1})
+    assert run.ok, run.output[-4000:]
+    return run
+
+
+def test_every_rule_matches_the_hand_computed_cost(built: DbtRun) -> None:
+    assert EXPECTED["p01"][2] == Decimal("0.0015")
+    assert EXPECTED["p10"][2] == Decimal("0.952506")
+    rows = {
+        r[0]: (r[1], r[2], None if r[3] is None else Decimal(r[3]))
+        for r in built.query(
+            f"""select request_id, pricing_status, cost_basis, total_cost_usd
+            from {MARTS}.fct_bedrock_invocations"""
+        )
+    }
+    assert set(rows) == set(EXPECTED)
+    for request_id, (status, basis, cost) in EXPECTED.items():
+        got_status, got_basis, got_cost = rows[request_id]
+        assert (got_status, got_basis) == (status, basis), request_id
+        if cost is None:
+            assert got_cost is None, request_id
+        else:
+            assert got_cost is not None, request_id
+            assert abs(got_cost - cost) <= Decimal("1e-9"), (request_id, got_cost, cost)
+
+
+def test_provenance_names_the_price_row(built: DbtRun) -> None:
+    rows = {
+        r[0]: r[1:]
+        for r in built.query(
+            f"""select request_id, price_routing_scope, price_service_tier, price_context_tier,
+                   cast(price_effective_from as varchar), price_id is not null
+            from {MARTS}.fct_bedrock_invocations"""
+        )
+    }
+    assert rows["p01"] == ("global", "standard", "standard", "2025-10-15", True)
+    assert rows["p02"] == ("*", "standard", "standard", "2025-10-15", True)
+    assert rows["p10"][:3] == ("global", "standard", "long_context")
+    assert rows["p12"][1] == "flex"
+    assert rows["p14"] == (None, None, None, None, False)
+
+
+def test_unpriced_usage_is_listed(built: DbtRun) -> None:
+    assert built.query(
+        f"""select model_id, pricing_status, invocation_count, input_tokens
+        from {MARTS}.dq_unpriced_usage"""
+    ) == [("mistral.unknown-model-v9:0", "unpriced", 1, 100)]
+
+
+def test_unpriced_share_above_the_limit_fails_the_build(tmp_path: Path) -> None:
+    logs = materialize_fixture_logs(FIXTURE, tmp_path / "logs")
+    run = run_dbt(["build"], logs, tmp_path / "dbt", {"max_unpriced_share": 0.05})
+    assert not run.ok
+    assert "assert_unpriced_share_within_limit" in run.output
+
+
+def test_corrected_price_reprices_only_the_backfilled_days(tmp_path: Path) -> None:
+    """A price change at midnight UTC applied to past days by a backfill; other days keep theirs."""
+    project = copy_project(tmp_path / "project")
+    logs = materialize_fixture_logs(
+        PROJECT_DIR / "tests/python/fixtures/handwritten", tmp_path / "logs"
+    )
+    work = tmp_path / "dbt"
+    fixture_vars = {"max_unpriced_share": 1.0}  # the fixture's unmapped profile, on purpose
+    first = run_dbt(["build"], logs, work, fixture_vars, project_dir=project)
+    assert first.ok, first.output[-3000:]
+    before = dict(
+        first.query(f"""select request_id, total_cost_usd from {MARTS}.fct_bedrock_invocations""")
+    )
+
+    # Correct geo/in-Region Haiku 4.5 from 2026-10-02 on: the old row closes at midnight.
+    seed = project / "seeds" / "bedrock_model_prices.csv"
+    with seed.open(newline="") as handle:
+        reader = csv.DictReader(handle)
+        fields = list(reader.fieldnames or [])
+        rows = list(reader)
+    haiku = next(
+        r
+        for r in rows
+        if r["model_id"] == "anthropic.claude-haiku-4-5-20251001-v1:0" and r["routing_scope"] == "*"
+    )
+    corrected = {
+        **haiku,
+        "effective_from": "2026-10-02",
+        "input_usd_per_1m_tokens": "2.20",
+        "output_usd_per_1m_tokens": "11.00",
+        "source": "test correction",
+    }
+    haiku["effective_to"] = "2026-10-02"
+    rows.append(corrected)
+    with seed.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+    repriced = run_dbt(
+        ["build"],
+        logs,
+        work,
+        {**fixture_vars, "backfill_from": "2026-10-02", "backfill_to": "2026-10-02"},
+        project_dir=project,
+    )
+    assert repriced.ok, repriced.output[-3000:]
+    after = dict(
+        repriced.query(f"select request_id, total_cost_usd from {MARTS}.fct_bedrock_invocations")
+    )
+    changed = {k for k in after if after[k] != before[k]}
+    # Only the 2026-10-02 Haiku call moves (eu. geo profile): 2000 x 2.20 + 1000 x 11.00 per 1M.
+    assert changed == {"a3000000-0000-4000-8000-000000000001"}
+    assert after["a3000000-0000-4000-8000-000000000001"] == Decimal("0.0154")
+    # The 23:59:59 call of 2026-10-01, delivered after midnight, keeps the old price.
+    assert after["c1000000-0000-4000-8000-000000000001"] == Decimal("0.00066")
+    ((daily,),) = repriced.query(
+        f"""select sum(total_cost_usd) from {MARTS}.fct_tenant_daily_usage
+        where usage_date = date '2026-10-02' and tenant_id = 'acme'"""
+    )
+    assert daily == Decimal("0.0154")
