@@ -15,6 +15,10 @@ from typing import Any
 import duckdb
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
+HANDWRITTEN_FIXTURE = PROJECT_DIR / "tests" / "python" / "fixtures" / "handwritten"
+# The hand-written fixture plants one unpriced call (an unmapped application profile) on a day
+# with two calls on purpose; the unpriced-share limit itself is tested on the pricing fixture.
+HANDWRITTEN_VARS = {"max_unpriced_share": 1.0}
 DBT = Path(sys.executable).parent / "dbt"
 MARTS = "bedrock_marts"
 
@@ -154,3 +158,16 @@ def copy_project(destination: Path) -> Path:
         symlinks=True,
     )
     return destination
+
+
+def run_dbt_on_handwritten(
+    command: list[str],
+    logs_dir: Path | None,
+    work_dir: Path,
+    extra_vars: dict[str, Any] | None = None,
+    **kwargs: Any,
+) -> DbtRun:
+    """run_dbt with the vars the hand-written fixture needs (see HANDWRITTEN_VARS)."""
+    return run_dbt(
+        command, logs_dir, work_dir, {**HANDWRITTEN_VARS, **(extra_vars or {})}, **kwargs
+    )

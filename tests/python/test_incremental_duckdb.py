@@ -14,28 +14,17 @@ from pathlib import Path
 import pytest
 
 from dbt_harness import (
+    HANDWRITTEN_FIXTURE,
     MARTS,
-    PROJECT_DIR,
     compiled_sql,
     materialize_fixture_logs,
     snapshot_marts,
 )
 from dbt_harness import (
-    run_dbt as run_dbt_with,
+    run_dbt_on_handwritten as run_dbt,
 )
 
-# The fixture plants one unpriced call (an unmapped application profile) on a day with two
-# calls on purpose; the unpriced-share limit is tested in test_pipeline_pricing.py.
-FIXTURE_VARS = {"max_unpriced_share": 1.0}
-
-
-def run_dbt(command, logs_dir, work_dir, extra_vars=None, **kwargs):
-    return run_dbt_with(
-        command, logs_dir, work_dir, {**FIXTURE_VARS, **(extra_vars or {})}, **kwargs
-    )
-
-
-FIXTURE = PROJECT_DIR / "tests" / "python" / "fixtures" / "handwritten"
+FIXTURE = HANDWRITTEN_FIXTURE
 EU_PREFIX = "AWSLogs/111122223333/BedrockModelInvocationLogs/eu-west-1"
 US_PREFIX = "AWSLogs/111122223333/BedrockModelInvocationLogs/us-east-1"
 

@@ -11,34 +11,24 @@ inference profile (unpriced), a data/ side object and the permission-check objec
 
 from __future__ import annotations
 
+import hashlib
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from dbt_harness import (
+    HANDWRITTEN_FIXTURE,
     MARTS,
-    PROJECT_DIR,
     DbtRun,
     count_non_blank_lines,
     materialize_fixture_logs,
 )
 from dbt_harness import (
-    run_dbt as run_dbt_with,
+    run_dbt_on_handwritten as run_dbt,
 )
 
-# The fixture plants one unpriced call (an unmapped application profile) on a day with two
-# calls on purpose; the unpriced-share limit is tested in test_pipeline_pricing.py.
-FIXTURE_VARS = {"max_unpriced_share": 1.0}
-
-
-def run_dbt(command, logs_dir, work_dir, extra_vars=None, **kwargs):
-    return run_dbt_with(
-        command, logs_dir, work_dir, {**FIXTURE_VARS, **(extra_vars or {})}, **kwargs
-    )
-
-
-FIXTURE = PROJECT_DIR / "tests" / "python" / "fixtures" / "handwritten"
+FIXTURE = HANDWRITTEN_FIXTURE
 PRIVACY_MARKERS = ("ZX-PRIVATE-PROMPT-MARKER", "ZX-PRIVATE-RESPONSE-MARKER")
 
 # USD per 1M tokens from seeds/bedrock_model_prices.csv, and the arithmetic done by hand.
@@ -185,3 +175,28 @@ def test_missing_logs_dir_stops_with_a_clear_error(tmp_path: Path) -> None:
     assert not run.ok
     assert str(tmp_path / "nowhere") in run.output
     assert "bedrock-costs sample-logs" in run.output
+
+
+def test_hashed_tag_keys_never_leave_staging_in_clear(tmp_path: Path) -> None:
+    logs = materialize_fixture_logs(FIXTURE, tmp_path / "logs")
+    run = run_dbt(
+        ["build"],
+        logs,
+        tmp_path / "dbt",
+        {"hashed_tag_keys": ["CostCenter"], "tag_hash_salt": "pepper"},
+    )
+    assert run.ok, run.output[-3000:]
+    values = {
+        r[0]
+        for r in run.query(
+            f"""select distinct tag_value from {MARTS}.fct_tenant_daily_usage_by_tag
+            where tag_key = 'costcenter' and tag_value is not null"""
+        )
+    }
+    expected = "sha256:" + hashlib.sha256(b"peppercc-100").hexdigest()
+    assert expected in values
+    assert all(v.startswith("sha256:") for v in values)
+    ((clear,),) = run.query(
+        f"select count(*) from {MARTS}.dim_tenants where latest_tags_json like '%cc-100%'"
+    )
+    assert clear == 0

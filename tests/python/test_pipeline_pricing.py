@@ -14,12 +14,14 @@ from pathlib import Path
 import pytest
 
 from dbt_harness import (
+    HANDWRITTEN_FIXTURE,
     MARTS,
     PROJECT_DIR,
     DbtRun,
     copy_project,
     materialize_fixture_logs,
     run_dbt,
+    run_dbt_on_handwritten,
 )
 
 FIXTURE = PROJECT_DIR / "tests" / "python" / "fixtures" / "pricing"
@@ -157,12 +159,9 @@ def test_unpriced_share_above_the_limit_fails_the_build(tmp_path: Path) -> None:
 def test_corrected_price_reprices_only_the_backfilled_days(tmp_path: Path) -> None:
     """A price change at midnight UTC applied to past days by a backfill; other days keep theirs."""
     project = copy_project(tmp_path / "project")
-    logs = materialize_fixture_logs(
-        PROJECT_DIR / "tests/python/fixtures/handwritten", tmp_path / "logs"
-    )
+    logs = materialize_fixture_logs(HANDWRITTEN_FIXTURE, tmp_path / "logs")
     work = tmp_path / "dbt"
-    fixture_vars = {"max_unpriced_share": 1.0}  # the fixture's unmapped profile, on purpose
-    first = run_dbt(["build"], logs, work, fixture_vars, project_dir=project)
+    first = run_dbt_on_handwritten(["build"], logs, work, project_dir=project)
     assert first.ok, first.output[-3000:]
     before = dict(
         first.query(f"""select request_id, total_cost_usd from {MARTS}.fct_bedrock_invocations""")
@@ -193,11 +192,11 @@ def test_corrected_price_reprices_only_the_backfilled_days(tmp_path: Path) -> No
         writer.writeheader()
         writer.writerows(rows)
 
-    repriced = run_dbt(
+    repriced = run_dbt_on_handwritten(
         ["build"],
         logs,
         work,
-        {**fixture_vars, "backfill_from": "2026-10-02", "backfill_to": "2026-10-02"},
+        {"backfill_from": "2026-10-02", "backfill_to": "2026-10-02"},
         project_dir=project,
     )
     assert repriced.ok, repriced.output[-3000:]

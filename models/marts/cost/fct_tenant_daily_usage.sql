@@ -15,28 +15,7 @@
 
 with
 
-{% if window is not none %}
-days_in_window as (
-
-    select distinct usage_date
-    from {{ ref('fct_bedrock_invocations') }}
-    where
-        {{ timestamp_in_window('last_delivered_hour_at', window) }}
-        or {{ timestamp_in_window('invoked_at', window) }}
-
-),
-
-{% endif %}
-invocations as (
-
-    select invocations.*
-    from {{ ref('fct_bedrock_invocations') }} as invocations
-    {%- if window is not none %}
-    inner join days_in_window
-        on invocations.usage_date = days_in_window.usage_date
-    {%- endif %}
-
-),
+{{ invocations_of_recomputed_days(window) }}
 
 daily as (
 

@@ -1,7 +1,14 @@
 {#
     requestMetadata unnested: one row per key/value pair of every valid log record. Keys and
     values are untrusted client input: they are carried as data, never used to build SQL.
+    Values of the keys in var hashed_tag_keys (e.g. a user id) are replaced here, before they
+    leave staging, by 'sha256:' and the SHA-256 of var tag_hash_salt followed by the value.
 #}
+
+{%- set hashed_keys = [] -%}
+{%- for key in var('hashed_tag_keys') -%}
+{%- do hashed_keys.append(sql_string_literal(key | lower)) -%}
+{%- endfor -%}
 
 with
 
@@ -37,7 +44,17 @@ final as (
         request_id,
         metadata_key,
         lower(metadata_key) as metadata_key_normalized,
+        {%- if hashed_keys %}
+        case
+            when lower(metadata_key) in ({{ hashed_keys | join(', ') }})
+                then 'sha256:' || {{ sha256_hex(
+                    sql_string_literal(var('tag_hash_salt')) ~ " || metadata_value"
+                ) }}
+            else metadata_value
+        end as metadata_value
+        {%- else %}
         metadata_value
+        {%- endif %}
     from entries
 
 )

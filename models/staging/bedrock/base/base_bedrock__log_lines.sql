@@ -73,17 +73,20 @@ raw_lines as (
 
 ),
 
-{% if is_incremental() %}
-{#- a log file is immutable once delivered: skip the files this table already holds -#}
 loaded_files as (
 
+    {# a log file is immutable once delivered: skip the files this table already holds #}
+    {% if is_incremental() -%}
     select distinct source_file
     from {{ this }}
     where {{ timestamp_in_window('delivered_hour_at', window) }}
+    {%- else -%}
+    select cast(null as varchar) as source_file
+    where 1 = 0
+    {%- endif %}
 
 ),
 
-{% endif %}
 non_blank_lines as (
 
     select *
@@ -96,11 +99,9 @@ new_lines as (
 
     select non_blank_lines.*
     from non_blank_lines
-    {%- if is_incremental() %}
     left join loaded_files
         on non_blank_lines.source_file = loaded_files.source_file
     where loaded_files.source_file is null
-    {%- endif %}
 
 ),
 

@@ -1,0 +1,77 @@
+"""The reconciliation tests are real: removing a line's trace from the marts makes them fail."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from dbt_harness import (
+    HANDWRITTEN_FIXTURE,
+    MARTS,
+    materialize_fixture_logs,
+)
+from dbt_harness import run_dbt_on_handwritten as run_dbt
+
+FIXTURE = HANDWRITTEN_FIXTURE
+
+
+@pytest.fixture
+def built(tmp_path: Path) -> tuple[Path, Path]:
+    logs = materialize_fixture_logs(FIXTURE, tmp_path / "logs")
+    run = run_dbt(["build"], logs, tmp_path / "dbt")
+    assert run.ok, run.output[-3000:]
+    return logs, tmp_path / "dbt"
+
+
+def tamper(work: Path, sql: str) -> None:
+    con = duckdb.connect(str(work / "bedrock_tenant_costs.duckdb"))
+    try:
+        con.execute(sql)
+    finally:
+        con.close()
+
+
+def dbt_test(logs: Path, work: Path, test_name: str) -> str:
+    run = run_dbt(["test", "--select", test_name], logs, work)
+    assert not run.ok, f"{test_name} passed on tampered marts"
+    return run.output
+
+
+@pytest.mark.parametrize(
+    ("tampering", "test_name"),
+    [
+        (
+            f"delete from {MARTS}.dq_quarantined_log_lines",
+            "assert_every_raw_line_is_accounted_for",
+        ),
+        (
+            f"""delete from {MARTS}.fct_bedrock_invocations
+            where request_id = 'b1000000-0000-4000-8000-000000000001'""",
+            "assert_every_raw_line_is_accounted_for",
+        ),
+        (
+            f"""update {MARTS}.fct_tenant_daily_usage set output_tokens = output_tokens + 1
+            where tenant_id = 'acme'""",
+            "assert_daily_usage_reconciles_to_invocations",
+        ),
+        (
+            f"""update {MARTS}.fct_tenant_daily_usage_by_tag
+            set total_cost_usd = total_cost_usd + 0.000000001 where tag_key = 'department'""",
+            "assert_usage_by_tag_reconciles_to_daily_usage",
+        ),
+        (
+            f"delete from {MARTS}.dim_tenants where tenant_id = 'globex'",
+            "assert_dim_tenants_reconciles_to_invocations",
+        ),
+    ],
+)
+def test_tampered_marts_fail_reconciliation(
+    built: tuple[Path, Path], tampering: str, test_name: str
+) -> None:
+    logs, work = built
+    assert run_dbt(["test", "--select", test_name], logs, work).ok
+    tamper(work, tampering)
+    output = dbt_test(logs, work, test_name)
+    assert f"Failure in test {test_name}" in output
