@@ -47,9 +47,11 @@ lint-python: install
 	$(BIN)/ruff check src tests/python
 	$(BIN)/ruff format --check src tests/python
 
+# Lint renders the models as a first (full) build does: an empty database of its own, so that a
+# database already built by `make demo` does not switch models to their incremental form.
 lint-sql: install profiles.yml
-	@mkdir -p target
-	$(BIN)/sqlfluff lint models tests
+	@mkdir -p target && rm -f target/lint.duckdb
+	BEDROCK_COSTS_DUCKDB_PATH=$(CURDIR)/target/lint.duckdb $(BIN)/sqlfluff lint models tests
 
 lint: lint-python lint-sql ## ruff and sqlfluff
 
