@@ -1,0 +1,223 @@
+"""Fault suite: bad input meets a real `dbt build` on DuckDB, and every outcome is asserted.
+
+Line-level faults are parsed or quarantined with a reason, never dropped; the reconciliation
+tests that run inside each build prove every non-blank line is accounted for. File-level faults
+(not gzip, truncated gzip, bytes that are not UTF-8) stop the run with an error that names the
+file: DuckDB's reader refuses such a file as a whole, and stopping loudly beats skipping it
+silently. The README's fault table lists the same cases.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+from dbt_harness import MARTS, DbtRun, count_non_blank_lines, run_dbt
+
+HOUR = "AWSLogs/111122223333/BedrockModelInvocationLogs/us-east-1/2026/10/01/23"
+NEXT_HOUR = "AWSLogs/111122223333/BedrockModelInvocationLogs/us-east-1/2026/10/02/00"
+
+
+def record(request_id: str, **overrides: object) -> dict:
+    base: dict = {
+        "schemaType": "ModelInvocationLog",
+        "schemaVersion": "1.0",
+        "timestamp": "2026-10-01T23:00:00Z",
+        "accountId": "111122223333",
+        "region": "us-east-1",
+        "requestId": request_id,
+        "operation": "Converse",
+        "modelId": "amazon.nova-lite-v1:0",
+        "requestMetadata": {"tenantId": "faults"},
+        "input": {"inputTokenCount": 10},
+        "output": {"outputTokenCount": 5},
+    }
+    base.update(overrides)
+    return base
+
+
+def line(value: object) -> bytes:
+    return json.dumps(value).encode()
+
+
+# (request id or label, raw line, expected outcome: a quarantine reason or "parsed")
+LINE_FAULTS: list[tuple[str, bytes, str]] = [
+    ("ok-crlf", line(record("ok-crlf")), "parsed"),
+    ("array", b"[1, 2, 3]", "not_a_json_object"),
+    ("string", b'"just a string"', "not_a_json_object"),
+    ("number", b"42", "not_a_json_object"),
+    ("truncated", line(record("truncated"))[:60], "invalid_json"),
+    (
+        "no-request-id",
+        line({k: v for k, v in record("x").items() if k != "requestId"}),
+        "missing_request_id",
+    ),
+    (
+        "no-timestamp",
+        line({k: v for k, v in record("no-ts").items() if k != "timestamp"}),
+        "missing_timestamp",
+    ),
+    ("bad-timestamp", line(record("bad-ts", timestamp="yesterday")), "invalid_timestamp"),
+    (
+        "text-tokens",
+        line(record("text-tokens", input={"inputTokenCount": "abc"})),
+        "invalid_token_count",
+    ),
+    (
+        "negative-tokens",
+        line(record("neg", output={"outputTokenCount": -5})),
+        "invalid_token_count",
+    ),
+    (
+        "fraction-tokens",
+        line(record("frac", input={"inputTokenCount": 1.5})),
+        "invalid_token_count",
+    ),
+    ("quoted-tokens", line(record("quoted-tokens", input={"inputTokenCount": "12"})), "parsed"),
+    (
+        "extra-fields",
+        line(record("extra-fields", somethingNew={"x": [1, 2]}, status="ok")),
+        "parsed",
+    ),
+    ("future-schema", line(record("future-schema", schemaVersion="2.0")), "parsed"),
+    (
+        "other-schema",
+        line(record("other-schema", schemaType="SomethingElse")),
+        "unexpected_schema_type",
+    ),
+    (
+        "five-mb",
+        line(
+            record(
+                "five-mb",
+                input={
+                    "inputTokenCount": 7,
+                    "inputBodyJson": {"messages": "SECRET-" + "x" * 5_000_000},
+                },
+            )
+        ),
+        "parsed",
+    ),
+    ("last-second", line(record("last-second", timestamp="2026-10-01T23:59:59Z")), "parsed"),
+    # a body first in the line, then a bad count: the preview must stop before the body
+    (
+        "body-first",
+        line(
+            {
+                "input": {"inputBodyJson": {"messages": "SECRET-PROMPT"}, "inputTokenCount": -1},
+                **{k: v for k, v in record("body-first").items() if k != "input"},
+            }
+        ),
+        "invalid_token_count",
+    ),
+]
+# The next file: a record at midnight, one with an offset, and a last line without newline.
+NEXT_FILE: list[tuple[str, bytes, str]] = [
+    ("midnight", line(record("midnight", timestamp="2026-10-02T00:00:00Z")), "parsed"),
+    ("offset", line(record("offset", timestamp="2026-10-02T01:30:00+02:00")), "parsed"),
+    ("no-newline", line(record("no-newline")), "parsed"),
+]
+EXPECTED_DATES = {"last-second": "2026-10-01", "midnight": "2026-10-02", "offset": "2026-10-01"}
+
+
+def write_gzip(path: Path, payload: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(gzip.compress(payload, mtime=0))
+
+
+def faulty_logs(root: Path) -> Path:
+    first = b"\r\n".join(raw for _, raw, _ in LINE_FAULTS) + b"\r\n\r\n   \r\n"
+    write_gzip(root / HOUR / "20261001T230100000Z_00000000000000f1.json.gz", first)
+    second = b"\n".join(raw for _, raw, _ in NEXT_FILE)  # no final newline
+    write_gzip(root / NEXT_HOUR / "20261002T000100000Z_00000000000000f2.json.gz", second)
+    write_gzip(root / NEXT_HOUR / "20261002T000200000Z_00000000000000f3.json.gz", b"")
+    return root
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, DbtRun]:
+    work = tmp_path_factory.mktemp("faults")
+    logs = faulty_logs(work / "logs")
+    run = run_dbt(["build"], logs, work / "dbt")
+    assert run.ok, run.output[-4000:]
+    return logs, run
+
+
+def test_every_line_fault_is_parsed_or_quarantined_with_its_reason(
+    built: tuple[Path, DbtRun],
+) -> None:
+    logs, run = built
+    parsed = {r[0] for r in run.query(f"select request_id from {MARTS}.fct_bedrock_invocations")}
+    reasons = sorted(
+        r[0] for r in run.query(f"select quarantine_reason from {MARTS}.dq_quarantined_log_lines")
+    )
+    expected_parsed = {
+        json.loads(raw)["requestId"]
+        for _, raw, outcome in LINE_FAULTS + NEXT_FILE
+        if outcome == "parsed"
+    }
+    expected_reasons = sorted(o for _, _, o in LINE_FAULTS + NEXT_FILE if o != "parsed")
+    assert parsed == expected_parsed
+    assert reasons == expected_reasons
+    # blank and whitespace-only lines are not records and not faults; nothing else is missing
+    assert count_non_blank_lines(logs) == len(parsed) + len(reasons)
+
+
+def test_day_boundaries_follow_the_utc_timestamp(built: tuple[Path, DbtRun]) -> None:
+    _, run = built
+    dates = dict(
+        run.query(
+            f"""select request_id, cast(usage_date as varchar)
+            from {MARTS}.fct_bedrock_invocations
+            where request_id in ('last-second', 'midnight', 'offset')"""
+        )
+    )
+    assert dates == EXPECTED_DATES
+
+
+def test_big_and_odd_records_keep_their_numbers_but_not_their_bodies(
+    built: tuple[Path, DbtRun],
+) -> None:
+    _, run = built
+    rows = {
+        r[0]: r[1:]
+        for r in run.query(
+            f"""select i.request_id, i.input_tokens, v.schema_version
+            from {MARTS}.fct_bedrock_invocations as i
+            left join bedrock_staging.stg_bedrock__invocations as v using (request_id)"""
+        )
+    }
+    assert rows["five-mb"] == (7, "1.0")
+    assert rows["quoted-tokens"][0] == 12
+    assert rows["future-schema"][1] == "2.0"
+    ((leaks,),) = run.query(
+        f"""select count(*) from {MARTS}.dq_quarantined_log_lines
+        where raw_line_preview like '%SECRET%'"""
+    )
+    assert leaks == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "payload"),
+    [
+        ("not-gzip", None),
+        ("truncated-gzip", gzip.compress(line(record("t")) + b"\n", mtime=0)[:25]),
+        ("invalid-utf8", gzip.compress(line(record("u"))[:-2] + b', "x": "\xff\xfe"}\n', mtime=0)),
+    ],
+)
+def test_a_corrupt_file_stops_the_run_with_its_name(
+    tmp_path: Path, name: str, payload: bytes | None
+) -> None:
+    logs = tmp_path / "logs"
+    write_gzip(logs / HOUR / "20261001T230100000Z_00000000000000a1.json.gz", line(record("ok")))
+    bad = logs / HOUR / f"20261001T230200000Z_{name}.json.gz"
+    if payload is None:
+        bad.write_bytes(b"this is not gzip")
+    else:
+        bad.write_bytes(payload)
+    run = run_dbt(["build"], logs, tmp_path / "dbt")
+    assert not run.ok
+    assert bad.name in run.output
