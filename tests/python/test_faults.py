@@ -114,6 +114,21 @@ LINE_FAULTS: list[tuple[str, bytes, str]] = [
         "invalid_token_count",
     ),
 ]
+HOSTILE_TAGS = {
+    "tenantId": "evil'; drop table bedrock_marts.dim_tenants; --",
+    "department": "${jndi:ldap://x}",
+    "costCenter": "c" * 300,
+    "useCase": "t\u0435nant",  # a Cyrillic letter that looks like Latin e
+    "Robert'); --": "key with quotes",
+}
+LINE_FAULTS.append(("hostile", line(record("hostile", requestMetadata=HOSTILE_TAGS)), "parsed"))
+LINE_FAULTS.append(
+    (
+        "no-metadata",
+        line({k: v for k, v in record("no-metadata").items() if k != "requestMetadata"}),
+        "parsed",
+    )
+)
 # The next file: a record at midnight, one with an offset, and a last line without newline.
 NEXT_FILE: list[tuple[str, bytes, str]] = [
     ("midnight", line(record("midnight", timestamp="2026-10-02T00:00:00Z")), "parsed"),
@@ -221,3 +236,46 @@ def test_a_corrupt_file_stops_the_run_with_its_name(
     run = run_dbt(["build"], logs, tmp_path / "dbt")
     assert not run.ok
     assert bad.name in run.output
+
+
+def test_hostile_tags_are_data_flagged_and_never_sql(built: tuple[Path, DbtRun]) -> None:
+    _, run = built
+    ((tenant,),) = run.query(
+        f"select tenant_id from {MARTS}.fct_bedrock_invocations where request_id = 'hostile'"
+    )
+    assert tenant == HOSTILE_TAGS["tenantId"]
+    assert run.query(f"select count(*) from {MARTS}.dim_tenants")[0][0] >= 2  # not dropped
+    tags = dict(
+        run.query(
+            f"""select tag_key, tag_value from {MARTS}.fct_tenant_daily_usage_by_tag
+            where tenant_id = '{HOSTILE_TAGS["tenantId"].replace("'", "''")}'"""
+        )
+    )
+    assert tags["department"] == "${jndi:ldap://x}"
+    assert tags["costcenter"] == "c" * 300
+    assert tags["usecase"] == "t\u0435nant"
+    assert tags["robert'); --"] == "key with quotes"
+    ((flagged,),) = run.query(
+        f"""select sum(out_of_spec_metadata_invocation_count)
+        from {MARTS}.dq_daily_attribution"""
+    )
+    assert flagged == 1  # over 256 characters, a non-ASCII letter, a quote in a key
+
+
+def test_unattributed_share_per_day(built: tuple[Path, DbtRun]) -> None:
+    _, run = built
+    rows = {
+        r[0]: r[1:]
+        for r in run.query(
+            f"""select cast(usage_date as varchar), invocation_count,
+                   unattributed_invocation_count, unattributed_invocation_share
+            from {MARTS}.dq_daily_attribution"""
+        )
+    }
+    # only the record without requestMetadata (2026-10-01) has no tenant
+    day = rows["2026-10-01"]
+    assert day[1] == 1
+    assert day[2] == pytest.approx(1 / day[0])
+    assert rows["2026-10-02"][1] == 0
+    ((facts,),) = run.query(f"select count(*) from {MARTS}.fct_bedrock_invocations")
+    assert sum(r[0] for r in rows.values()) == facts

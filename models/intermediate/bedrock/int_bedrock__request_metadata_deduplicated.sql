@@ -23,7 +23,8 @@ kept_metadata as (
         request_metadata.request_id,
         request_metadata.metadata_key,
         request_metadata.metadata_key_normalized,
-        request_metadata.metadata_value
+        request_metadata.metadata_value,
+        request_metadata.is_in_spec
     from request_metadata
     inner join kept_deliveries
         on

@@ -44,6 +44,11 @@ final as (
         request_id,
         metadata_key,
         lower(metadata_key) as metadata_key_normalized,
+        {#- Bedrock's documented limits: key 1-256, value 0-256 chars of this class #}
+        (
+            {{ regex_full_match('metadata_key', '[a-zA-Z0-9\\s:_@$#=/+,.-]{1,256}') }}
+            and {{ regex_full_match("coalesce(metadata_value, '')", '[a-zA-Z0-9\\s:_@$#=/+,.-]{0,256}') }}
+        ) as is_in_spec,
         {%- if hashed_keys %}
         case
             when lower(metadata_key) in ({{ hashed_keys | join(', ') }})

@@ -1,0 +1,48 @@
+{#
+    Runs at on-run-start: stops the run, before anything is built, when a var passed with --vars
+    is unknown (a typo would otherwise be ignored silently) or when a var has the wrong type.
+#}
+{% macro validate_vars() %}
+    {% set known = [
+        'bedrock_logs_dir', 'tenant_id_keys', 'unattributed_tenant_id', 'hashed_tag_keys',
+        'tag_hash_salt', 'quarantine_preview_chars', 'long_context_threshold_tokens',
+        'max_unpriced_share', 'max_unattributed_share', 'lookback_days', 'backfill_from',
+        'backfill_to', 'bedrock_logs_s3_uri', 'bedrock_log_accounts', 'bedrock_log_regions',
+        'bedrock_log_first_hour', 'bedrock_raw_schema', 'create_raw_table_on_run_start',
+        'athena_force_batch',
+    ] %}
+    {% set passed = invocation_args_dict.get('vars') or {} %}
+    {% if passed is string %}{% set passed = fromyaml(passed) or {} %}{% endif %}
+    {% for name in passed %}
+        {% if name not in known %}
+            {{ exceptions.raise_compiler_error(
+                "Unknown var '" ~ name ~ "' in --vars. Known vars: " ~ (known | join(', '))
+                ~ " (see the README, Configuration)."
+            ) }}
+        {% endif %}
+    {% endfor %}
+    {% do bedrock_tenant_costs.tenant_id_keys() %}
+    {% do bedrock_tenant_costs.lookback_days() %}
+    {% for name in ['max_unpriced_share', 'max_unattributed_share'] %}
+        {% set value = var(name) %}
+        {% if value is not number or value < 0 or value > 1 %}
+            {{ exceptions.raise_compiler_error(
+                "var " ~ name ~ " must be a share between 0 and 1; got: " ~ value
+            ) }}
+        {% endif %}
+    {% endfor %}
+    {% for name, minimum in [('long_context_threshold_tokens', 1), ('quarantine_preview_chars', 0)] %}
+        {% set value = var(name) %}
+        {% if value is not number or value != value | int or value < minimum %}
+            {{ exceptions.raise_compiler_error(
+                "var " ~ name ~ " must be a whole number >= " ~ minimum ~ "; got: " ~ value
+            ) }}
+        {% endif %}
+    {% endfor %}
+    {% set hashed = var('hashed_tag_keys') %}
+    {% if hashed is string or hashed is mapping or hashed is not iterable %}
+        {{ exceptions.raise_compiler_error(
+            "var hashed_tag_keys must be a list of tag keys, e.g. [userId]; got: " ~ hashed
+        ) }}
+    {% endif %}
+{% endmacro %}

@@ -1,0 +1,82 @@
+{#
+    One row per UTC day: how much of the day's usage could not be attributed to a tenant (no
+    tenant key in requestMetadata, no tenant on a mapped application profile), and how much of
+    its metadata broke Bedrock's documented tag limits. A warning test fires for a day whose
+    unattributed cost share exceeds var max_unattributed_share.
+#}
+
+with
+
+invocations as (
+
+    select * from {{ ref('fct_bedrock_invocations') }}
+
+),
+
+request_metadata as (
+
+    select * from {{ ref('int_bedrock__request_metadata_deduplicated') }}
+
+),
+
+out_of_spec_requests as (
+
+    select
+        request_id,
+        count(*) as metadata_entry_count,
+        sum(case when is_in_spec then 0 else 1 end) as out_of_spec_entry_count
+    from request_metadata
+    group by request_id
+
+),
+
+daily as (
+
+    select
+        invocations.usage_date,
+        cast(count(*) as bigint) as invocation_count,
+        cast(sum(case when invocations.is_attributed then 0 else 1 end) as bigint)
+            as unattributed_invocation_count,
+        cast(coalesce(sum(invocations.total_cost_usd), 0) as {{ money_type() }}) as total_cost_usd,
+        cast(
+            coalesce(
+                sum(case when invocations.is_attributed then 0 else invocations.total_cost_usd end),
+                0
+            ) as {{ money_type() }}
+        ) as unattributed_cost_usd,
+        cast(
+            sum(
+                case
+                    when
+                        out_of_spec_requests.out_of_spec_entry_count > 0
+                        or out_of_spec_requests.metadata_entry_count > 16
+                        then 1
+                    else 0
+                end
+            ) as bigint
+        ) as out_of_spec_metadata_invocation_count
+    from invocations
+    left join out_of_spec_requests
+        on invocations.request_id = out_of_spec_requests.request_id
+    group by invocations.usage_date
+
+),
+
+final as (
+
+    select
+        *,
+        cast(unattributed_invocation_count as double) / invocation_count
+            as unattributed_invocation_share,
+        case
+            when total_cost_usd > 0
+                then cast(unattributed_cost_usd as double) / cast(total_cost_usd as double)
+            else 0
+        end as unattributed_cost_share
+    from daily
+
+)
+
+select
+    {{ columns_cast_to_contract() }}
+from final
