@@ -41,7 +41,7 @@ class DbtRun:
             con.close()
 
 
-def run_dbt(
+def dbt_command(
     command: list[str],
     logs_dir: Path | None,
     work_dir: Path,
@@ -50,21 +50,21 @@ def run_dbt(
     target: str = "local",
     env: dict[str, str] | None = None,
     project_dir: Path = PROJECT_DIR,
-) -> DbtRun:
-    """Run `dbt <command>` with the shipped profiles.example.yml, writing only under work_dir.
+) -> tuple[list[str], dict[str, str]]:
+    """The argv and environment of `dbt <command>` with the shipped profiles.example.yml.
 
-    On the local target the logs are read from logs_dir; extra env vars (e.g. the Athena
-    settings) are added to the environment of the dbt process.
+    Everything dbt writes (profiles copy, database, target, logs) goes under work_dir. On the
+    local target the logs are read from logs_dir; extra env vars (e.g. the Athena settings) are
+    added to the environment of the dbt process.
     """
     work_dir.mkdir(parents=True, exist_ok=True)
     profiles_dir = work_dir / "profiles"
     profiles_dir.mkdir(exist_ok=True)
     shutil.copy(project_dir / "profiles.example.yml", profiles_dir / "profiles.yml")
-    database = work_dir / "bedrock_tenant_costs.duckdb"
     process_env = {
         **os.environ,
         "DO_NOT_TRACK": "1",
-        "BEDROCK_COSTS_DUCKDB_PATH": str(database),
+        "BEDROCK_COSTS_DUCKDB_PATH": str(work_dir / "bedrock_tenant_costs.duckdb"),
         **(env or {}),
     }
     dbt_vars = {**({"bedrock_logs_dir": str(logs_dir)} if logs_dir else {}), **(extra_vars or {})}
@@ -84,10 +84,22 @@ def run_dbt(
         "--vars",
         json.dumps(dbt_vars),
     ]
-    proc = subprocess.run(
-        args, capture_output=True, text=True, env=process_env, cwd=work_dir, check=False
+    return args, process_env
+
+
+def run_dbt(
+    command: list[str],
+    logs_dir: Path | None,
+    work_dir: Path,
+    extra_vars: dict[str, Any] | None = None,
+    **kwargs: Any,
+) -> DbtRun:
+    """Run `dbt <command>` (see dbt_command) and collect its output and database."""
+    args, env = dbt_command(command, logs_dir, work_dir, extra_vars, **kwargs)
+    proc = subprocess.run(args, capture_output=True, text=True, env=env, cwd=work_dir, check=False)
+    return DbtRun(
+        proc.returncode, proc.stdout + proc.stderr, work_dir / "bedrock_tenant_costs.duckdb"
     )
-    return DbtRun(proc.returncode, proc.stdout + proc.stderr, database)
 
 
 def compiled_sql(work_dir: Path, resource_path: str) -> str:

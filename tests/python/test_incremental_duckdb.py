@@ -9,14 +9,18 @@ from __future__ import annotations
 import gzip
 import json
 import shutil
+import signal
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from dbt_harness import (
     HANDWRITTEN_FIXTURE,
+    HANDWRITTEN_VARS,
     MARTS,
     compiled_sql,
+    dbt_command,
     materialize_fixture_logs,
     snapshot_marts,
 )
@@ -159,3 +163,37 @@ def test_copy_of_logs_elsewhere_builds_the_same_marts(logs: Path, tmp_path: Path
     assert a.ok
     assert b.ok
     assert snapshot_marts(a, ignore_paths_under=logs) == snapshot_marts(b, ignore_paths_under=other)
+
+
+def test_a_build_killed_mid_run_then_rerun_equals_an_uninterrupted_one(
+    logs: Path, tmp_path: Path
+) -> None:
+    """Kill `dbt build` once it is writing the facts, rerun it, compare with a clean build."""
+    work = tmp_path / "killed"
+    assert run_dbt(["build"], logs, work).ok
+    # a late file arrives, and the run that should pick it up is killed half way
+    write_log_file(
+        logs,
+        f"{EU_PREFIX}/2026/10/02/11/20261002T110040000Z_6666666666666666.json.gz",
+        [json.dumps(late_record("late-kill-0001", "2026-10-02T10:59:59Z"))],
+    )
+    args, env = dbt_command(["build"], logs, work, HANDWRITTEN_VARS)
+    process = subprocess.Popen(
+        args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=work
+    )
+    assert process.stdout is not None
+    killed_at = None
+    for output_line in process.stdout:
+        if "START sql incremental model bedrock_marts.fct_bedrock_invocations" in output_line:
+            process.send_signal(signal.SIGKILL)
+            killed_at = output_line
+            break
+    process.wait(timeout=120)
+    assert killed_at is not None, "the build finished before it reached the facts"
+    assert process.returncode != 0
+
+    rerun = run_dbt(["build"], logs, work)
+    assert rerun.ok, rerun.output[-3000:]
+    clean = run_dbt(["build"], logs, tmp_path / "clean")
+    assert clean.ok, clean.output[-3000:]
+    assert snapshot_marts(rerun) == snapshot_marts(clean)
