@@ -721,13 +721,7 @@ def _marketplace_usage(component: str, usagetype: str) -> _Usage:
     for base, price_class in _FM_SNAKE_BASES:
         if tuple(lowered[: len(base)]) == base:
             return _apply_modifiers(price_class, lowered[len(base) :], usagetype, marketplace=True)
-    category = _unparsed_category(component)
-    reason = (
-        f"usage type {usagetype!r} is not a per-token price"
-        if category == NOT_MODELLED
-        else f"unrecognised token component {component!r} in {usagetype!r}"
-    )
-    raise _SkipError(category, reason)
+    raise _unparsed(component, usagetype, f"unrecognised token component {component!r} in")
 
 
 def _plain_usage(tokens: list[str], usagetype: str) -> _Usage:
@@ -739,13 +733,15 @@ def _plain_usage(tokens: list[str], usagetype: str) -> _Usage:
                 _check_model_part(model_part, usagetype)
                 rest = lowered[start + len(direction) :]
                 return _apply_modifiers(price_class, rest, usagetype, marketplace=False)
-    category = _unparsed_category(usagetype)
-    reason = (
-        f"usage type {usagetype!r} is not a per-token price"
-        if category == NOT_MODELLED
-        else f"no token direction found in usage type {usagetype!r}"
-    )
-    raise _SkipError(category, reason)
+    raise _unparsed(usagetype, usagetype, "no token direction found in usage type")
+
+
+def _unparsed(text: str, usagetype: str, problem: str) -> _SkipError:
+    """Why a usage type gave no price: not a per-token price at all, or a part not understood."""
+    category = _unparsed_category(text)
+    if category == NOT_MODELLED:
+        return _SkipError(category, f"usage type {usagetype!r} is not a per-token price")
+    return _SkipError(category, f"{problem} {usagetype!r}")
 
 
 def _check_model_part(model_part: list[str], usagetype: str) -> None:
