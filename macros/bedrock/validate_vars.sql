@@ -9,7 +9,7 @@
         'max_unpriced_share', 'max_unattributed_share', 'lookback_days', 'backfill_from',
         'backfill_to', 'bedrock_logs_s3_uri', 'bedrock_log_accounts', 'bedrock_log_regions',
         'bedrock_log_first_hour', 'bedrock_raw_schema', 'create_raw_table_on_run_start',
-        'athena_force_batch',
+        'athena_force_batch', 'freshness_warn_after_hours', 'freshness_error_after_hours',
     ] %}
     {% set passed = invocation_args_dict.get('vars') or {} %}
     {% if passed is string %}{% set passed = fromyaml(passed) or {} %}{% endif %}

@@ -197,3 +197,18 @@ def test_a_build_killed_mid_run_then_rerun_equals_an_uninterrupted_one(
     clean = run_dbt(["build"], logs, tmp_path / "clean")
     assert clean.ok, clean.output[-3000:]
     assert snapshot_marts(rerun) == snapshot_marts(clean)
+
+
+def test_source_freshness_follows_the_newest_delivery_hour(logs: Path, tmp_path: Path) -> None:
+    # the fixture's newest delivery hour is 2026-10-02 10:00, long before any run of this test
+    stale = run_dbt(["source", "freshness"], logs, tmp_path / "stale")
+    assert not stale.ok
+    assert "ERROR STALE freshness of bedrock.invocation_logs_raw" in stale.output
+    fresh = run_dbt(
+        ["source", "freshness"],
+        logs,
+        tmp_path / "fresh",
+        {"freshness_warn_after_hours": 10_000_000, "freshness_error_after_hours": 20_000_000},
+    )
+    assert fresh.ok, fresh.output[-2000:]
+    assert "PASS freshness of bedrock.invocation_logs_raw" in fresh.output
