@@ -75,10 +75,11 @@ typed as (
         end as time_to_first_byte_ms,
 
         -- booleans
-        case lower(coalesce(output_service_tier, input_service_tier, 'standard'))
-            when 'default' then 'standard'
-            else lower(coalesce(output_service_tier, input_service_tier, 'standard'))
-        end as service_tier,
+        {#- `default` is what Converse calls the standard tier #}
+        coalesce(
+            nullif(lower(coalesce(output_service_tier, input_service_tier)), 'default'),
+            'standard'
+        ) as service_tier,
         coalesce(output_service_tier, input_service_tier) is not null as is_service_tier_logged,
         request_metadata_text is not null as has_request_metadata_field,
         request_metadata_text is not null and request_metadata_json is null

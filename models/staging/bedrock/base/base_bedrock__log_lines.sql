@@ -111,9 +111,17 @@ classified as (
         raw_line,
         source_file,
         {{ hash_text('raw_line') }} as line_hash,
-        {{ is_valid_json('raw_line') }} as is_valid_json,
-        {{ is_json_object('raw_line') }} as is_json_object
+        {{ is_valid_json('raw_line') }} as is_valid_json
     from new_lines
+
+),
+
+classified_objects as (
+
+    select
+        *,
+        {{ is_json_object('raw_line', is_valid_json='is_valid_json') }} as is_json_object
+    from classified
 
 ),
 
@@ -128,7 +136,7 @@ extracted as (
             when is_json_object
                 then {{ json_object_at('raw_line', '$.requestMetadata') }}
         end as request_metadata_json
-    from classified
+    from classified_objects
 
 ),
 
