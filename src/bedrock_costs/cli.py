@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
+from bedrock_costs.logging_setup import add_logging_parser
 from bedrock_costs.pricing_sync import add_pricing_parser
 
 EXIT_OK = 0
@@ -128,6 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     summary.set_defaults(handler=_cmd_summary)
 
     add_pricing_parser(commands)
+    add_logging_parser(commands)
     return parser
 
 
