@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from bedrock_costs.logging_setup import add_logging_parser
+from bedrock_costs.logs_fetch import add_logs_parser
 from bedrock_costs.pricing_sync import add_pricing_parser
 
 EXIT_OK = 0
@@ -130,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_pricing_parser(commands)
     add_logging_parser(commands)
+    add_logs_parser(commands)
     return parser
 
 
