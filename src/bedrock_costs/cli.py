@@ -67,7 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Tools around the bedrock_tenant_costs dbt project: generate sample Bedrock model "
             "invocation logs, summarise the cost marts that `dbt build` produces, and keep the "
-            "price seed in step with the AWS Price List."
+            "price seed in step with the AWS Price List. In your AWS account: turn on Bedrock "
+            "model invocation logging (`logging`) and download the logs (`logs fetch`)."
         ),
         epilog=(
             "Exit codes: 0 success, 1 the command ran but failed (details on stderr), "
