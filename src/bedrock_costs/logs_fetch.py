@@ -429,10 +429,20 @@ def add_logs_parser(subparsers: Any) -> None:
         "--prefix", default="", help="key prefix before AWSLogs/ (logging enable's --prefix)"
     )
     fetch.add_argument(
-        "--from", dest="start", required=True, type=_iso_date, help="first UTC day, YYYY-MM-DD"
+        "--from",
+        dest="start",
+        required=True,
+        type=_iso_date,
+        metavar="YYYY-MM-DD",
+        help="first UTC day",
     )
     fetch.add_argument(
-        "--to", dest="end", required=True, type=_iso_date, help="last UTC day (included)"
+        "--to",
+        dest="end",
+        required=True,
+        type=_iso_date,
+        metavar="YYYY-MM-DD",
+        help="last UTC day (included)",
     )
     fetch.add_argument("--out", required=True, type=Path, help="local directory to write into")
     fetch.add_argument(
