@@ -212,7 +212,7 @@ class TenantTags:
         any of :data:`TENANT_ID_KEYS`, with a different value.
         """
         merged = dict(self._tags)
-        if caller is None:
+        if caller is None or (isinstance(caller, Mapping) and not caller):
             return merged
         caller = validate_request_metadata(caller)
         by_folded = {key.casefold(): key for key in merged}

@@ -163,6 +163,10 @@ def test_conflicting_caller_keys_raise_unless_override(caller: dict[str, str], k
     assert len(merged) == 2
 
 
+def test_an_empty_caller_map_just_gets_the_tags() -> None:
+    assert TenantTags("acme").merged_with({}) == {"tenantId": "acme"}
+
+
 def test_merging_past_sixteen_entries_is_refused() -> None:
     tags = TenantTags.from_mapping("acme", {f"t{i}": "x" for i in range(10)})
     with pytest.raises(RequestMetadataError, match="number of entries"):
