@@ -124,7 +124,7 @@ def count_non_blank_lines(logs_dir: Path) -> int:
     """Non-blank lines of every record file in the Bedrock layout, counted in plain Python."""
     total = 0
     for path in logs_dir.glob("AWSLogs/*/BedrockModelInvocationLogs/*/*/*/*/*/*.json.gz"):
-        with gzip.open(path, "rt", encoding="utf-8") as handle:
+        with gzip.open(path, "rb") as handle:  # bytes: a line need not be valid UTF-8
             total += sum(1 for line in handle if line.strip())
     return total
 

@@ -2,9 +2,10 @@
 
 Line-level faults are parsed or quarantined with a reason, never dropped; the reconciliation
 tests that run inside each build prove every non-blank line is accounted for. File-level faults
-(not gzip, truncated gzip, bytes that are not UTF-8) stop the run with an error that names the
-file: DuckDB's reader refuses such a file as a whole, and stopping loudly beats skipping it
-silently. The README's fault table lists the same cases.
+(not gzip, truncated gzip) stop the run with an error that names the file: DuckDB's reader
+refuses such a file as a whole, and stopping loudly beats skipping it silently. A line with bytes
+that are not UTF-8 is quarantined (`invalid_utf8`) and the rest of its file is read. The
+README's fault table lists the same cases.
 """
 
 from __future__ import annotations
@@ -102,6 +103,33 @@ LINE_FAULTS: list[tuple[str, bytes, str]] = [
         "parsed",
     ),
     ("last-second", line(record("last-second", timestamp="2026-10-01T23:59:59Z")), "parsed"),
+    # bytes that are not UTF-8: in a field, and inside a prompt (the preview stops before it)
+    ("bad-utf8-field", line(record("bad-utf8-field"))[:-1] + b', "x": "\xff\xfe"}', "invalid_utf8"),
+    (
+        "bad-utf8-prompt",
+        line(
+            record(
+                "bad-utf8-prompt",
+                input={"inputTokenCount": 3, "inputBodyJson": {"messages": "SECRET-UTF8"}},
+            )
+        ).replace(b"SECRET-UTF8", b"SECRET-UTF8 \xe6\x97 \xc3"),
+        "invalid_utf8",
+    ),
+    # well-formed UTF-8 beyond ASCII is text like any other
+    (
+        "utf8-prompt",
+        json.dumps(
+            record(
+                "utf8-prompt",
+                input={
+                    "inputTokenCount": 4,
+                    "inputBodyJson": {"messages": "caf\u00e9 \u65e5\u672c"},
+                },
+            ),
+            ensure_ascii=False,
+        ).encode(),
+        "parsed",
+    ),
     # a body first in the line, then a bad count: the preview must stop before the body
     (
         "body-first",
@@ -220,7 +248,6 @@ def test_big_and_odd_records_keep_their_numbers_but_not_their_bodies(
     [
         ("not-gzip", None),
         ("truncated-gzip", gzip.compress(line(record("t")) + b"\n", mtime=0)[:25]),
-        ("invalid-utf8", gzip.compress(line(record("u"))[:-2] + b', "x": "\xff\xfe"}\n', mtime=0)),
     ],
 )
 def test_a_corrupt_file_stops_the_run_with_its_name(

@@ -3,12 +3,19 @@
 
     Every field the pipeline needs is pulled out of the JSON in a single multi-path extraction,
     so no later model or test touches the raw files again. Each line gets a quarantine_reason
-    (null for a valid invocation record). Prompt and response bodies are never selected: only the
+    (null for a valid invocation record); lines the reader cannot decode at all get theirs from
+    the post-hook (see reader_rejects_quarantine). Prompt and response bodies are never selected: only the
     few body fields that carry facts (latency, the 1-hour share of cache writes, the service tier)
     are extracted, and the preview of a quarantined line stops before the first body key.
 #}
 
 {{ config(**bedrock_incremental_config('append_files', partition_by='log_date')) }}
+
+{#- lines the reader cannot decode (not UTF-8, too long) are quarantined by these hooks -#}
+{{ config(
+    pre_hook="{{ bedrock_tenant_costs.reader_rejects_reset() }}",
+    post_hook="{{ bedrock_tenant_costs.reader_rejects_quarantine(this) }}",
+) }}
 
 {#- the delivery hours to read: all of them, or the lookback window of an incremental run -#}
 {% set window = incremental_window('delivered_hour_at') %}
@@ -50,16 +57,13 @@
 ] -%}
 {%- set paths = [] -%}
 {%- for name, path in fields -%}{%- do paths.append('$.' ~ path) -%}{%- endfor -%}
-{%- set preview_chars = var('quarantine_preview_chars') | int -%}
 {%- set token_fields = [
     'input_tokens_text',
     'output_tokens_text',
     'cache_read_input_tokens_text',
     'cache_write_input_tokens_text',
 ] -%}
-{%- set path_pattern =
-    '/AWSLogs/([^/]+)/BedrockModelInvocationLogs/([^/]+)/([0-9]{4})/([0-9]{2})/([0-9]{2})/([0-9]{2})/[^/]+$'
--%}
+{%- set path_pattern = log_path_pattern() -%}
 
 with
 
@@ -197,16 +201,7 @@ previewed as (
     select
         *,
         case
-            when quarantine_reason is not null
-                then substr(
-                    raw_line,
-                    1,
-                    least(
-                        {{ preview_chars }},
-                        coalesce(nullif(strpos(raw_line, '"inputBodyJson"'), 0) - 1, {{ preview_chars }}),
-                        coalesce(nullif(strpos(raw_line, '"outputBodyJson"'), 0) - 1, {{ preview_chars }})
-                    )
-                )
+            when quarantine_reason is not null then {{ quarantine_preview('raw_line') }}
         end as raw_line_preview
     from validated
 

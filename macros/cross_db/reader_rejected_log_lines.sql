@@ -1,0 +1,107 @@
+{#
+    Lines the log reader itself cannot decode (bytes that are not UTF-8, a line over the reader's
+    maximum size) must become quarantine rows too, not stop the run or vanish.
+
+    On DuckDB the source's read_csv keeps going past such a line and records it in two temporary
+    tables of the connection (store_rejects: `bedrock_log_line_rejects`, with the file and line
+    number, and `bedrock_log_line_reject_scans`). base_bedrock__log_lines empties them before it
+    reads (pre-hook) and, after it has written the readable lines, inserts one quarantined row
+    per rejected line (post-hook). The row's log_record_id is the object key and line number, so
+    a rerun or a later run reading the same file again never inserts it twice.
+
+    On Athena the text reader replaces undecodable bytes with U+FFFD instead of failing, so such
+    a line is parsed (or quarantined as invalid JSON) like any other: both hooks are empty.
+#}
+{% macro reader_rejects_reset() %}
+    {{ return(adapter.dispatch('reader_rejects_reset', 'bedrock_tenant_costs')()) }}
+{% endmacro %}
+
+{% macro default__reader_rejects_reset() %}{% endmacro %}
+
+{% macro duckdb__reader_rejects_reset() %}
+    drop table if exists temp.main.bedrock_log_line_rejects;
+    drop table if exists temp.main.bedrock_log_line_reject_scans;
+{% endmacro %}
+
+{% macro reader_rejects_quarantine(relation) %}
+    {{ return(adapter.dispatch('reader_rejects_quarantine', 'bedrock_tenant_costs')(relation)) }}
+{% endmacro %}
+
+{% macro default__reader_rejects_quarantine(relation) %}{% endmacro %}
+
+{% macro duckdb__reader_rejects_quarantine(relation) %}
+    {%- set path_pattern = bedrock_tenant_costs.log_path_pattern() -%}
+    {%- set rejects_exist = run_query(
+        "select count(*) from duckdb_tables() where database_name = 'temp'"
+        ~ " and table_name in ('bedrock_log_line_rejects', 'bedrock_log_line_reject_scans')"
+    ).columns[0].values()[0] if execute else 0 -%}
+    {%- if rejects_exist == 2 %}
+    insert into {{ relation }} (
+        log_record_id, source_file, line_hash, path_account_id, path_region, path_year,
+        path_month, path_day, path_hour, quarantine_reason, raw_line_preview, delivered_hour_at,
+        log_date
+    )
+    with
+
+    rejected as (
+
+        select
+            scans.file_path as source_file,
+            errors.line as line_number,
+            errors.error_type,
+            errors.csv_line
+        from temp.main.bedrock_log_line_rejects as errors
+        inner join temp.main.bedrock_log_line_reject_scans as scans
+            on errors.scan_id = scans.scan_id and errors.file_id = scans.file_id
+
+    ),
+
+    distinct_rejected as (
+
+        select distinct * from rejected
+
+    ),
+
+    located as (
+
+        select
+            *,
+            {%- for part in ['account_id', 'region', 'year', 'month', 'day', 'hour'] %}
+            regexp_extract(source_file, '{{ path_pattern }}', {{ loop.index }}) as path_{{ part }},
+            {%- endfor %}
+            {{ bedrock_tenant_costs.hash_text(
+                "regexp_extract(source_file, '(AWSLogs/.*)$', 1) || '|line ' || cast(line_number as varchar)"
+            ) }} as log_record_id
+        from distinct_rejected
+
+    )
+
+    select
+        log_record_id,
+        source_file,
+        {{ bedrock_tenant_costs.hash_text('csv_line') }} as line_hash,
+        path_account_id,
+        path_region,
+        path_year,
+        path_month,
+        path_day,
+        path_hour,
+        case error_type
+            when 'INVALID ENCODING' then 'invalid_utf8'
+            when 'LINE SIZE OVER MAXIMUM' then 'line_too_long'
+            else 'unreadable_line'
+        end as quarantine_reason,
+        {{ bedrock_tenant_costs.quarantine_preview('csv_line') }} as raw_line_preview,
+        try_cast(
+            path_year || '-' || path_month || '-' || path_day || ' ' || path_hour || ':00:00'
+            as {{ bedrock_tenant_costs.timestamp_type() }}
+        ) as delivered_hour_at,
+        try_cast(path_year || '-' || path_month || '-' || path_day as date) as log_date
+    from located
+    where not exists (
+        select 1
+        from {{ relation }} as existing
+        where existing.log_record_id = located.log_record_id
+    )
+    {%- endif %}
+{% endmacro %}
