@@ -9,13 +9,15 @@ SAMPLE_DIR ?= data/sample-logs
 SAMPLE_DAYS ?= 30
 SAMPLE_INVOCATIONS ?= 50000
 SAMPLE_SEED ?= 42
+BENCH_INVOCATIONS ?= 2000000
+BENCH_DAYS ?= 30
 
 export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DBT_PROFILES_DIR := $(CURDIR)
 export BEDROCK_COSTS_DUCKDB_PATH ?= $(CURDIR)/target/bedrock_tenant_costs.duckdb
 
-.PHONY: help install sample-logs build demo test lint lint-python lint-sql pytest clean
+.PHONY: help install sample-logs build demo test lint lint-python lint-sql pytest clean bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -62,3 +64,8 @@ test: lint pytest ## every check: ruff, sqlfluff, pytest (which drives dbt build
 
 clean: ## remove build output (keeps .venv and data/)
 	rm -rf target target_* logs dbt_packages .pytest_cache .ruff_cache
+
+# Not part of `make test`: minutes at the default size (2M invocations). See BENCHMARKS.md.
+bench: install ## benchmark: floor, full and incremental dbt build; appends to BENCHMARKS.md
+	PYTHONPATH=$(CURDIR)/src $(BIN)/python -m bedrock_costs.bench \
+		--invocations $(BENCH_INVOCATIONS) --days $(BENCH_DAYS)
