@@ -115,6 +115,17 @@ LINE_FAULTS: list[tuple[str, bytes, str]] = [
         ).replace(b"SECRET-UTF8", b"SECRET-UTF8 \xe6\x97 \xc3"),
         "invalid_utf8",
     ),
+    # over the reader's 16 MB line limit: quarantined, the rest of the file still read
+    (
+        "seventeen-mb",
+        line(
+            record(
+                "seventeen-mb",
+                input={"inputTokenCount": 9, "inputBodyJson": {"m": "SECRET-" + "y" * 17_000_000}},
+            )
+        ),
+        "line_too_long",
+    ),
     # well-formed UTF-8 beyond ASCII is text like any other
     (
         "utf8-prompt",
