@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from bedrock_costs.pricing_sync import add_pricing_parser
+from bedrock_costs.report import add_report_parser
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -128,6 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     summary.set_defaults(handler=_cmd_summary)
 
     add_pricing_parser(commands)
+    add_report_parser(commands)
     return parser
 
 
