@@ -24,7 +24,8 @@ def add_report_parser(subparsers: Any) -> None:
             "file://) with cost per tenant, cost over time, tokens by tag, model mix, token\n"
             "classes, latency p50/p95/p99 by model, cache savings, error rate, budget burn and\n"
             "anomalies, plus date, tenant and model filters that re-draw every chart in the\n"
-            "browser. Filters can also be set in the URL: report.html#tenant=acme&from=2026-10-01.\n"
+            "browser. Filters can also be set in the URL, e.g.\n"
+            "report.html#tenant=acme-corp&model=amazon.nova-lite-v1:0&from=2026-10-01&to=2026-10-07.\n"
             "Reads a DuckDB file built by `dbt build --target local` (default) or Athena\n"
             "(--athena). A mart the database does not have yet shows as not available."
         ),

@@ -271,8 +271,14 @@ def read_report_data(source: MartSource, progress: Progress = _stderr_progress) 
         select = ", ".join(["cast(usage_date as varchar)", *TAG_COLUMNS[1:]])
         rows = source.fetch(f"select {select} from {s}.{BY_TAG} order by 1, 2, 3, 4")
         tags.rows = [
-            [str(r[0]), str(r[1]), str(r[2]), _text(r[3]), *(_int(v) for v in r[4:10])]
-            + [money_units(r[10]) or "0"]
+            [
+                str(r[0]),
+                str(r[1]),
+                str(r[2]),
+                _text(r[3]),
+                *(_int(v) for v in r[4:10]),
+                money_units(r[10]) or "0",
+            ]
             for r in rows
         ]
     data.sections["tags"] = tags

@@ -35,10 +35,11 @@ def embed_json(payload: object) -> str:
 def _server_summary(data: ReportData) -> str:
     if data.period_total_cost is None:
         return "The usage mart is not available: build the project with dbt build."
+    total = data.period_total_cost.quantize(Decimal("0.01"), ROUND_HALF_UP)
     return (
         f"Whole period {html.escape(data.first_day or '-')} to "
         f"{html.escape(data.last_day or '-')} (UTC): "
-        f'<span data-server-total="{data.period_total_cost.quantize(Decimal("0.01"), ROUND_HALF_UP)}">'
+        f'<span data-server-total="{total}">'
         f"{format_cents(data.period_total_cost)}</span> over "
         f"{data.period_invocations or 0:,} invocations."
     )

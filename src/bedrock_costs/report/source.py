@@ -1,4 +1,4 @@
-"""Where the report reads the marts from: one small interface, a DuckDB and an Athena implementation.
+"""Where the report reads the marts: one small interface, a DuckDB and an Athena implementation.
 
 Both speak DB-API (``cursor().execute(sql)`` then ``fetchall()``), so the queries in
 :mod:`bedrock_costs.report.dataset` are written once in SQL that DuckDB and Athena (Trino) both

@@ -238,6 +238,10 @@
   }
   function tip(node, content) { el("title", {}, node).textContent = content; return node; }
   function mark(node) { node.setAttribute("class", (node.getAttribute("class") || "") + " mark"); return node; }
+  // Draw at the container's own width so that text keeps its CSS size (no scaling down).
+  function widthOf(container) {
+    return Math.max(420, Math.round(container.clientWidth || 960));
+  }
   function svgRoot(container, width, height) {
     var svg = el("svg", { viewBox: "0 0 " + width + " " + height, role: "img",
       preserveAspectRatio: "xMidYMid meet" });
@@ -290,7 +294,7 @@
 
   // Vertical bars over days; series stacked. series: [{label, color, values: [number per day]}].
   function columnChart(container, days, series, opts) {
-    var W = 960, H = opts.height || 280, left = 64, right = 12, top = 12, bottom = 34;
+    var W = widthOf(container), H = opts.height || 280, left = 64, right = 12, top = 12, bottom = 34;
     var totals = days.map(function (_, i) {
       return series.reduce(function (sum, s) { return sum + (s.values[i] || 0); }, 0);
     });
@@ -307,7 +311,7 @@
     });
     var band = plotW / Math.max(days.length, 1);
     var barW = Math.max(1, band * 0.72);
-    var every = Math.ceil(days.length / 15);
+    var every = Math.ceil(days.length / Math.max(1, Math.floor((W - left - right) / 48)));
     var marks = 0;
     days.forEach(function (day, i) {
       var x = left + i * band + (band - barW) / 2;
@@ -333,7 +337,9 @@
 
   // Horizontal bars, one row per item; item.segments: [{value, color, label}] stacked.
   function hbarChart(container, items, opts) {
-    var rowH = 24, W = 960, left = opts.labelWidth || 230, right = 120, top = 6;
+    var rowH = 24, W = widthOf(container), right = 120, top = 6;
+    var left = Math.min(opts.labelWidth || 230, Math.round(W * 0.38));
+    var maxChars = Math.max(8, Math.floor(left / 7.2));
     var H = top + items.length * rowH + 24;
     var max = Math.max.apply(null, items.map(function (it) {
       return Math.max(it.segments.reduce(function (s, g) { return s + g.value; }, 0),
@@ -352,7 +358,7 @@
     var marks = 0;
     items.forEach(function (it, i) {
       var yTop = top + i * rowH + 4;
-      var label = it.label.length > 34 ? it.label.slice(0, 33) + "\u2026" : it.label;
+      var label = it.label.length > maxChars ? it.label.slice(0, maxChars - 1) + "\u2026" : it.label;
       tip(text(svg, left - 8, yTop + 13, label, { "text-anchor": "end" }), it.label);
       var base = 0;
       it.segments.forEach(function (g) {
@@ -376,7 +382,7 @@
 
   // Lines over days. series: [{label, color, values: [number or null per day]}].
   function lineChart(container, days, series, opts) {
-    var W = 960, H = 260, left = 64, right = 12, top = 12, bottom = 34;
+    var W = widthOf(container), H = 260, left = 64, right = 12, top = 12, bottom = 34;
     var max = 0;
     series.forEach(function (s) {
       s.values.forEach(function (v) { if (v !== null && v > max) { max = v; } });
@@ -393,7 +399,7 @@
       el("line", { x1: left, x2: W - right, y1: y(t), y2: y(t), "class": "grid-line" }, axis);
       text(axis, left - 6, y(t) + 4, opts.format(t), { "text-anchor": "end" });
     });
-    var every = Math.ceil(days.length / 15);
+    var every = Math.ceil(days.length / Math.max(1, Math.floor((W - left - right) / 48)));
     days.forEach(function (day, i) {
       if (i % every === 0) {
         text(axis, xOf(i), H - bottom + 16, shortDay(day), { "text-anchor": "middle" });
@@ -421,7 +427,10 @@
 
   // Grouped vertical bars: groups (e.g. models) x series (e.g. p50/p95/p99).
   function groupedBars(container, groups, series, opts) {
-    var W = 960, H = 300, left = 64, right = 12, top = 12, bottom = 70;
+    // Group labels are slanted and end under their group: leave room on the left for the first.
+    var W = widthOf(container), H = 310, right = 12, top = 12, bottom = 80;
+    var longest = Math.min(26, Math.max.apply(null, groups.map(function (g) { return g.label.length; })));
+    var left = Math.max(64, Math.round(longest * 6.8 * 0.94 + 8 - (W - 76) / Math.max(groups.length, 1) / 2));
     var max = 0;
     groups.forEach(function (g) {
       series.forEach(function (s) { max = Math.max(max, g.values[s.key] || 0); });
@@ -778,6 +787,9 @@
     }), { format: compact, labelWidth: 260 });
     legend(container, TOKEN_CLASSES);
     container.setAttribute("data-tag-key", key);
+    var totals = {};
+    list.forEach(function (g) { totals[g.label] = g.total_tokens; });
+    container.setAttribute("data-tag-totals", JSON.stringify(totals));
     finish(container, marks);
   }
 
@@ -860,7 +872,7 @@
       return;
     }
     // A dot per anomaly: x the day, y the cost, a ring at the baseline median.
-    var W = 960, H = 240, left = 64, right = 12, top = 12, bottom = 34;
+    var W = widthOf(container), H = 240, left = 64, right = 12, top = 12, bottom = 34;
     var max = Math.max.apply(null, rows.map(function (a) { return dollars(a.total_cost); }));
     var ticks = niceTicks(max, 4);
     var top_ = ticks[ticks.length - 1] || 1;
@@ -876,7 +888,7 @@
       el("line", { x1: left, x2: W - right, y1: y(t), y2: y(t), "class": "grid-line" }, axis);
       text(axis, left - 6, y(t) + 4, compactUsd(t), { "text-anchor": "end" });
     });
-    var every = Math.ceil(days.length / 15);
+    var every = Math.ceil(days.length / Math.max(1, Math.floor((W - left - right) / 48)));
     days.forEach(function (day, i) {
       if (i % every === 0) {
         text(axis, left + i * band + band / 2, H - bottom + 16, shortDay(day), { "text-anchor": "middle" });
@@ -998,6 +1010,12 @@
     render();
   });
   window.addEventListener("hashchange", function () { readHash(); syncControls(); render(); });
+
+  var resizeTimer = null;
+  window.addEventListener("resize", function () {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(render, 150);
+  });
 
   selfCheck();
   readHash();
