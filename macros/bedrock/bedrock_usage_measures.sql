@@ -15,6 +15,7 @@
         cast(coalesce(sum(cache_read_cost_usd), 0) as {{ bedrock_tenant_costs.money_type() }}) as cache_read_cost_usd,
         cast(coalesce(sum(cache_write_cost_usd), 0) as {{ bedrock_tenant_costs.money_type() }}) as cache_write_cost_usd,
         cast(coalesce(sum(total_cost_usd), 0) as {{ bedrock_tenant_costs.money_type() }}) as total_cost_usd,
+        cast(coalesce(sum(cache_read_savings_usd), 0) as {{ bedrock_tenant_costs.money_type() }}) as cache_read_savings_usd,
         cast(sum(case when is_priced then 0 else 1 end) as bigint) as unpriced_invocation_count,
         count(latency_ms) as latency_sample_count,
         avg(cast(latency_ms as double)) as avg_latency_ms,

@@ -10,6 +10,8 @@
         'backfill_to', 'bedrock_logs_s3_uri', 'bedrock_log_accounts', 'bedrock_log_regions',
         'bedrock_log_first_hour', 'bedrock_raw_schema', 'create_raw_table_on_run_start',
         'athena_force_batch', 'freshness_warn_after_hours', 'freshness_error_after_hours',
+        'anomaly_multiplier', 'anomaly_window_days', 'anomaly_min_baseline_days',
+        'anomaly_min_cost_usd',
     ] %}
     {% set passed = invocation_args_dict.get('vars') or {} %}
     {% if passed is string %}{% set passed = fromyaml(passed) or {} %}{% endif %}
@@ -31,7 +33,10 @@
             ) }}
         {% endif %}
     {% endfor %}
-    {% for name, minimum in [('long_context_threshold_tokens', 1), ('quarantine_preview_chars', 0)] %}
+    {% for name, minimum in [
+        ('long_context_threshold_tokens', 1), ('quarantine_preview_chars', 0),
+        ('anomaly_window_days', 1), ('anomaly_min_baseline_days', 0),
+    ] %}
         {% set value = var(name) %}
         {% if value is not number or value != value | int or value < minimum %}
             {{ exceptions.raise_compiler_error(
@@ -39,6 +44,20 @@
             ) }}
         {% endif %}
     {% endfor %}
+    {% for name in ['anomaly_multiplier', 'anomaly_min_cost_usd'] %}
+        {% set value = var(name) %}
+        {% if value is not number or value < 0 %}
+            {{ exceptions.raise_compiler_error(
+                "var " ~ name ~ " must be a number >= 0; got: " ~ value
+            ) }}
+        {% endif %}
+    {% endfor %}
+    {% if var('anomaly_min_baseline_days') > var('anomaly_window_days') %}
+        {{ exceptions.raise_compiler_error(
+            "var anomaly_min_baseline_days (" ~ var('anomaly_min_baseline_days')
+            ~ ") cannot exceed var anomaly_window_days (" ~ var('anomaly_window_days') ~ ")"
+        ) }}
+    {% endif %}
     {% set hashed = var('hashed_tag_keys') %}
     {% if hashed is string or hashed is mapping or hashed is not iterable %}
         {{ exceptions.raise_compiler_error(

@@ -3,6 +3,8 @@
     non-blank value among the requestMetadata keys in var `tenant_id_keys`, in the order listed,
     keys compared case-insensitively (tenantId, TenantID and TENANTID are the same key). Requests
     without any such value get no row here and become `unattributed` downstream.
+    has_conflicting_tenant_ids is true when the request's tenant keys carry different values
+    (say tenantId=a and tenant_id=b): the first key wins and dq_tenant_attribution_issues lists it.
 #}
 
 {%- set tenant_keys = bedrock_tenant_costs.tenant_id_keys() -%}
@@ -44,7 +46,9 @@ ranked as (
         row_number() over (
             partition by request_id
             order by key_priority, tenant_id_key
-        ) as candidate_rank
+        ) as candidate_rank,
+        min(tenant_id) over (partition by request_id)
+        <> max(tenant_id) over (partition by request_id) as has_conflicting_tenant_ids
     from candidates
 
 ),
@@ -54,7 +58,8 @@ final as (
     select
         request_id,
         tenant_id,
-        tenant_id_key
+        tenant_id_key,
+        has_conflicting_tenant_ids
     from ranked
     where candidate_rank = 1
 

@@ -10,6 +10,8 @@
         long_context_threshold_tokens is billed whole at the model's long_context row when it
         has one (Claude Sonnet 4 and 4.5), else at its standard row;
       - the UTC date of the invocation within [effective_from, effective_to).
+    cache_read_savings_usd is what the cache reads saved: their tokens at the input price minus
+    what they cost at the cache-read price.
     Input tokens are already uncached, so each token class is priced on its own; cache writes
     are split into their 5-minute and 1-hour parts when the logged body says so, otherwise all
     are priced at the 5-minute rate and the cost is marked `estimated`.
@@ -82,6 +84,11 @@ resolved as (
         end as tenant_id_key,
         coalesce(tenants.tenant_id, logged_models.application_profile_tenant_id) is not null
             as is_attributed,
+        case
+            when tenants.has_conflicting_tenant_ids then 'conflicting_tenant_keys'
+            when tenants.tenant_id <> logged_models.application_profile_tenant_id
+                then 'profile_tenant_mismatch'
+        end as tenant_attribution_conflict,
         case
             when
                 invocations.input_tokens + invocations.cache_read_input_tokens
@@ -206,7 +213,17 @@ final as (
             input_cost_usd + output_cost_usd + cache_read_cost_usd
             + cache_write_5m_cost_usd + cache_write_1h_cost_usd
             as {{ money_type() }}
-        ) as total_cost_usd
+        ) as total_cost_usd,
+        case
+            when pricing_status = 'no_billable_tokens' then cast(0 as {{ money_type() }})
+            when pricing_status <> 'priced' then cast(null as {{ money_type() }})
+            when cache_read_input_tokens = 0 then cast(0 as {{ money_type() }})
+            else cast(
+                {{ tokens_cost_usd('cache_read_input_tokens', 'input_usd_per_1m_tokens') }}
+                - cache_read_cost_usd
+                as {{ money_type() }}
+            )
+        end as cache_read_savings_usd
     from costed
 
 )

@@ -57,6 +57,7 @@ final as (
         logged_model_id,
         model_id_form,
         routing_scope,
+        tenant_attribution_conflict,
         error_code,
         service_tier,
         context_tier,
@@ -84,6 +85,7 @@ final as (
         cache_read_cost_usd,
         cache_write_cost_usd,
         total_cost_usd,
+        cache_read_savings_usd,
         delivery_count,
 
         -- booleans

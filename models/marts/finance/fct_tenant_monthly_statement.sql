@@ -1,0 +1,197 @@
+{#
+    One row per tenant and calendar month (UTC): what the tenant's usage cost, by token class and
+    by model, against its budget from the tenant_budgets seed, with a month-end projection.
+
+    The statement is "as of" the newest usage day in the marts (as_of_date), not the wall clock,
+    so a rebuild over the same logs gives the same statement. For the month holding as_of_date
+    the daily run-rate is the month-to-date cost over the days elapsed (1st to as_of_date), and
+    the projection adds that rate for each remaining day; a complete month projects its actual
+    cost. A budgeted month without any usage still gets a row (cost 0), so budget burn is visible.
+#}
+
+with
+
+daily_usage as (
+
+    select * from {{ ref('fct_tenant_daily_usage') }}
+
+),
+
+budgets as (
+
+    select * from {{ ref('tenant_budgets') }}
+
+),
+
+as_of as (
+
+    select
+        max(usage_date) as as_of_date,
+        cast({{ dbt.date_trunc('month', 'min(usage_date)') }} as date) as first_month
+    from daily_usage
+
+),
+
+monthly_model_usage as (
+
+    select
+        tenant_id,
+        cast({{ dbt.date_trunc('month', 'usage_date') }} as date) as statement_month,
+        coalesce(model_id, 'unresolved') as model_id,
+        cast(sum(invocation_count) as bigint) as invocation_count,
+        cast(sum(error_count) as bigint) as error_count,
+        cast(sum(input_tokens) as bigint) as input_tokens,
+        cast(sum(output_tokens) as bigint) as output_tokens,
+        cast(sum(cache_read_input_tokens) as bigint) as cache_read_input_tokens,
+        cast(sum(cache_write_input_tokens) as bigint) as cache_write_input_tokens,
+        cast(sum(total_tokens) as bigint) as total_tokens,
+        cast(sum(input_cost_usd) as {{ money_type() }}) as input_cost_usd,
+        cast(sum(output_cost_usd) as {{ money_type() }}) as output_cost_usd,
+        cast(sum(cache_read_cost_usd) as {{ money_type() }}) as cache_read_cost_usd,
+        cast(sum(cache_write_cost_usd) as {{ money_type() }}) as cache_write_cost_usd,
+        cast(sum(total_cost_usd) as {{ money_type() }}) as total_cost_usd,
+        cast(sum(cache_read_savings_usd) as {{ money_type() }}) as cache_read_savings_usd,
+        cast(sum(unpriced_invocation_count) as bigint) as unpriced_invocation_count
+    from daily_usage
+    group by 1, 2, 3
+
+),
+
+monthly_usage as (
+
+    select
+        tenant_id,
+        statement_month,
+        cast(sum(invocation_count) as bigint) as invocation_count,
+        cast(sum(error_count) as bigint) as error_count,
+        cast(sum(input_tokens) as bigint) as input_tokens,
+        cast(sum(output_tokens) as bigint) as output_tokens,
+        cast(sum(cache_read_input_tokens) as bigint) as cache_read_input_tokens,
+        cast(sum(cache_write_input_tokens) as bigint) as cache_write_input_tokens,
+        cast(sum(total_tokens) as bigint) as total_tokens,
+        cast(sum(input_cost_usd) as {{ money_type() }}) as input_cost_usd,
+        cast(sum(output_cost_usd) as {{ money_type() }}) as output_cost_usd,
+        cast(sum(cache_read_cost_usd) as {{ money_type() }}) as cache_read_cost_usd,
+        cast(sum(cache_write_cost_usd) as {{ money_type() }}) as cache_write_cost_usd,
+        cast(sum(total_cost_usd) as {{ money_type() }}) as total_cost_usd,
+        cast(sum(cache_read_savings_usd) as {{ money_type() }}) as cache_read_savings_usd,
+        cast(sum(unpriced_invocation_count) as bigint) as unpriced_invocation_count,
+        cast(count(*) as bigint) as model_count,
+        {{ json_object_agg('model_id', 'cast(total_cost_usd as decimal(38, 6))') }}
+            as cost_by_model_json
+    from monthly_model_usage
+    group by 1, 2
+
+),
+
+budgets_in_range as (
+
+    select
+        budgets.tenant_id,
+        budgets.budget_month,
+        budgets.budget_usd
+    from budgets
+    cross join as_of
+    where
+        budgets.budget_month >= as_of.first_month
+        and budgets.budget_month <= as_of.as_of_date
+
+),
+
+statement_rows as (
+
+    select
+        coalesce(monthly_usage.tenant_id, budgets_in_range.tenant_id) as tenant_id,
+        coalesce(monthly_usage.statement_month, budgets_in_range.budget_month) as statement_month,
+        coalesce(monthly_usage.invocation_count, 0) as invocation_count,
+        coalesce(monthly_usage.error_count, 0) as error_count,
+        coalesce(monthly_usage.input_tokens, 0) as input_tokens,
+        coalesce(monthly_usage.output_tokens, 0) as output_tokens,
+        coalesce(monthly_usage.cache_read_input_tokens, 0) as cache_read_input_tokens,
+        coalesce(monthly_usage.cache_write_input_tokens, 0) as cache_write_input_tokens,
+        coalesce(monthly_usage.total_tokens, 0) as total_tokens,
+        coalesce(monthly_usage.input_cost_usd, 0) as input_cost_usd,
+        coalesce(monthly_usage.output_cost_usd, 0) as output_cost_usd,
+        coalesce(monthly_usage.cache_read_cost_usd, 0) as cache_read_cost_usd,
+        coalesce(monthly_usage.cache_write_cost_usd, 0) as cache_write_cost_usd,
+        coalesce(monthly_usage.total_cost_usd, 0) as total_cost_usd,
+        coalesce(monthly_usage.cache_read_savings_usd, 0) as cache_read_savings_usd,
+        coalesce(monthly_usage.unpriced_invocation_count, 0) as unpriced_invocation_count,
+        coalesce(monthly_usage.model_count, 0) as model_count,
+        coalesce(monthly_usage.cost_by_model_json, '{}') as cost_by_model_json,
+        budgets_in_range.budget_usd
+    from monthly_usage
+    full outer join budgets_in_range
+        on
+            monthly_usage.tenant_id = budgets_in_range.tenant_id
+            and monthly_usage.statement_month = budgets_in_range.budget_month
+
+),
+
+month_progress as (
+
+    select
+        statement_rows.*,
+        as_of.as_of_date,
+        cast(extract(day from {{ dbt.last_day('statement_rows.statement_month', 'month') }}) as integer)
+            as days_in_month,
+        cast(
+            case
+                when as_of.as_of_date >= {{ dbt.last_day('statement_rows.statement_month', 'month') }}
+                    then extract(day from {{ dbt.last_day('statement_rows.statement_month', 'month') }})
+                else extract(day from as_of.as_of_date)
+            end as integer
+        ) as days_elapsed
+    from statement_rows
+    cross join as_of
+
+),
+
+projected as (
+
+    select
+        *,
+        days_elapsed = days_in_month as is_month_complete,
+        {{ money_divided_by_days('total_cost_usd', 'days_elapsed') }} as daily_run_rate_usd
+    from month_progress
+
+),
+
+projected_statements as (
+
+    select
+        {{ hash_text("tenant_id || '|' || cast(statement_month as varchar)") }}
+            as tenant_monthly_statement_id,
+        *,
+        case
+            when is_month_complete then total_cost_usd
+            else total_cost_usd + daily_run_rate_usd * (days_in_month - days_elapsed)
+        end as projected_month_end_cost_usd
+    from projected
+
+),
+
+final as (
+
+    select
+        *,
+        case
+            when budget_usd > 0 then cast(total_cost_usd as double) / cast(budget_usd as double)
+        end as budget_share_used,
+        case
+            when budget_usd > 0
+                then cast(projected_month_end_cost_usd as double) / cast(budget_usd as double)
+        end as projected_budget_share,
+        case
+            when budget_usd is null then 'no_budget'
+            when total_cost_usd > budget_usd then 'over_budget'
+            when projected_month_end_cost_usd > budget_usd then 'projected_over'
+            else 'within_budget'
+        end as budget_status
+    from projected_statements
+
+)
+
+select
+    {{ columns_cast_to_contract() }}
+from final
