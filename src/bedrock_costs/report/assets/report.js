@@ -919,9 +919,10 @@
     finish(container, marks);
     htmlTable(tableBox, ["day", "tenant", "kind", "cost", "baseline median", "ratio", "excess"],
       rows.map(function (a) {
-        return "<tr data-anomaly=\"" + esc(a.usage_date + "|" + a.tenant_id) + "\">" +
+        return "<tr data-anomaly=\"" + esc(a.usage_date + "|" + a.tenant_id) + "\" data-value=\"" +
+          centsValue(a.total_cost) + "\">" +
           cell(esc(a.usage_date)) + cell(esc(a.tenant_id)) + cell(esc(a.anomaly_kind.replace(/_/g, " "))) +
-          cell(usd(a.total_cost), { "data-value": centsValue(a.total_cost) }) +
+          cell(usd(a.total_cost)) +
           cell(a.has_baseline ? usd(a.baseline_median_cost) : "-") +
           cell(a.cost_ratio_to_baseline === null ? "-" : a.cost_ratio_to_baseline.toFixed(1) + "x") +
           cell(usd(a.excess_cost)) + "</tr>";
