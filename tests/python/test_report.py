@@ -115,7 +115,7 @@ def parse_dom(html: str) -> Dom:
     return parser.dom
 
 
-def chromium_args(user_data_dir: Path) -> list[str]:
+def chromium_args(user_data_dir: Path, height: int = 3200) -> list[str]:
     if not CHROMIUM.exists():
         pytest.fail(
             f"{CHROMIUM} is missing: run scripts/ensure-chromium.sh (make pytest does), "
@@ -134,7 +134,7 @@ def chromium_args(user_data_dir: Path) -> list[str]:
         f"--user-data-dir={user_data_dir}",
         "--virtual-time-budget=10000",
         "--hide-scrollbars",
-        "--window-size=1400,3200",
+        f"--window-size=1400,{height}",
     ]
 
 
@@ -157,7 +157,7 @@ def screenshot(page: Path, tmp_path: Path, png: Path) -> None:
     png.unlink(missing_ok=True)
     proc = subprocess.run(
         [
-            *chromium_args(tmp_path / "chromium-shot"),
+            *chromium_args(tmp_path / "chromium-shot", height=4400),
             f"--screenshot={png}",
             page.resolve().as_uri(),
         ],
