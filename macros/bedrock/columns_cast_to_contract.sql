@@ -5,6 +5,11 @@
     contract holds by construction, and the YAML stays the single place that names the columns.
 #}
 {% macro columns_cast_to_contract() %}
+    {#- a unit test has no view of the tested model's YAML columns (its graph is empty): it
+        selects the final CTE's columns as they are and compares the ones it names -#}
+    {%- if execute and model.resource_type == 'unit_test' -%}
+        {{ return('*') }}
+    {%- endif -%}
     {%- set columns = model.columns.values() | list -%}
     {%- if execute and columns | length == 0 -%}
         {{ exceptions.raise_compiler_error(

@@ -11,8 +11,9 @@
     - A first run or --full-refresh builds everything (backfill vars are then irrelevant).
 #}
 {% macro incremental_window(watermark_column) %}
-    {#- a first build or --full-refresh reads everything, backfill vars or not -#}
-    {% if not execute or not is_incremental() %}
+    {#- a first build or --full-refresh reads everything, backfill vars or not; so does a unit
+        test (it has no relation of its own) -#}
+    {% if not execute or this is none or not is_incremental() %}
         {{ return(none) }}
     {% endif %}
     {% set backfill_from = var('backfill_from', none) %}

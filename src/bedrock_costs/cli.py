@@ -12,6 +12,8 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
+from bedrock_costs.logging_setup import add_logging_parser
+from bedrock_costs.logs_fetch import add_logs_parser
 from bedrock_costs.pricing_sync import add_pricing_parser
 from bedrock_costs.report import add_report_parser
 
@@ -66,7 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Tools around the bedrock_tenant_costs dbt project: generate sample Bedrock model "
             "invocation logs, summarise the cost marts that `dbt build` produces, and keep the "
-            "price seed in step with the AWS Price List."
+            "price seed in step with the AWS Price List. In your AWS account: turn on Bedrock "
+            "model invocation logging (`logging`) and download the logs (`logs fetch`)."
         ),
         epilog=(
             "Exit codes: 0 success, 1 the command ran but failed (details on stderr), "
@@ -129,6 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
     summary.set_defaults(handler=_cmd_summary)
 
     add_pricing_parser(commands)
+    add_logging_parser(commands)
+    add_logs_parser(commands)
     add_report_parser(commands)
     return parser
 

@@ -74,3 +74,40 @@ def test_summary_table_shows_shares_and_totals() -> None:
 def test_small_amounts_keep_four_decimals() -> None:
     assert format_usd(Decimal("0.0005995")) == "$0.0006"
     assert format_usd(Decimal("1234.567")) == "$1,234.57"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["logging"], ["logging", "enable"], ["logging", "status"], ["logs"], ["logs", "fetch"]],
+    ids=" ".join,
+)
+def test_aws_command_help_has_an_example_and_exit_codes(
+    command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main([*command, "--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert "Example: bedrock-costs " + command[0] in out
+    if len(command) == 2:
+        assert "Exit codes" in out
+        assert "IAM" in out
+
+
+def test_main_help_lists_the_aws_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert "logging" in out
+    assert "logs" in out
+
+
+def test_logging_enable_help_says_bodies_are_off_by_default(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit):
+        main(["logging", "enable", "--help"])
+    out = capsys.readouterr().out
+    for word in ("text", "image", "embedding", "video"):
+        assert f"--{word}-bodies" in out
+    assert "BODIES are not logged unless you ask" in out

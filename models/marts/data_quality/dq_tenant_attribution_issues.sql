@@ -96,7 +96,7 @@ daily_issues as (
         max(invoked_at) as last_invoked_at,
         max(last_delivered_hour_at) as last_delivered_hour_at
     from issues
-    group by 1, 2, 3, 4
+    group by usage_date, tenant_id, identity_arn, issue_type
 
 ),
 

@@ -62,7 +62,7 @@ tenant_days as (
         coalesce(tenant_daily_costs.total_cost_usd, 0) as total_cost_usd
     from tenant_first_days
     inner join calendar
-        on calendar.usage_date >= tenant_first_days.first_usage_date
+        on tenant_first_days.first_usage_date <= calendar.usage_date
     left join tenant_daily_costs
         on
             tenant_first_days.tenant_id = tenant_daily_costs.tenant_id
@@ -85,9 +85,9 @@ baselines as (
     left join tenant_days as trailing_day
         on
             current_day.tenant_id = trailing_day.tenant_id
-            and trailing_day.usage_date < current_day.usage_date
-            and trailing_day.usage_date
-            >= {{ dbt.dateadd('day', -window_days, 'current_day.usage_date') }}
+            and current_day.usage_date > trailing_day.usage_date
+            and {{ dbt.dateadd('day', -window_days, 'current_day.usage_date') }}
+            <= trailing_day.usage_date
     group by current_day.tenant_id, current_day.usage_date, current_day.total_cost_usd
 
 ),
