@@ -44,6 +44,8 @@ build: install profiles.yml ## dbt build on the local DuckDB target over $(SAMPL
 
 demo: sample-logs build ## install, sample logs, full pipeline on DuckDB, top tenants
 	$(BIN)/bedrock-costs summary --database $(BEDROCK_COSTS_DUCKDB_PATH)
+	$(BIN)/bedrock-costs report --database $(BEDROCK_COSTS_DUCKDB_PATH) --out target/report.html
+	@echo "report: $(CURDIR)/target/report.html (open it in a browser; it works offline)"
 
 lint-python: install
 	$(BIN)/ruff check src tests/python
@@ -58,6 +60,7 @@ lint-sql: install profiles.yml
 lint: lint-python lint-sql ## ruff and sqlfluff
 
 pytest: install
+	scripts/ensure-chromium.sh
 	$(BIN)/pytest
 
 test: lint pytest ## every check: ruff, sqlfluff, pytest (which drives dbt builds)

@@ -16,6 +16,7 @@ from bedrock_costs.logging_setup import add_logging_parser
 from bedrock_costs.logs_fetch import add_logs_parser
 from bedrock_costs.pricing_sync import add_pricing_parser
 from bedrock_costs.quicksight import add_quicksight_parser
+from bedrock_costs.report import add_report_parser
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -135,6 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_logging_parser(commands)
     add_logs_parser(commands)
     add_quicksight_parser(commands)
+    add_report_parser(commands)
     return parser
 
 
