@@ -85,3 +85,26 @@
         ({{ condition }})
     {%- endif -%}
 {% endmacro %}
+
+{# The start time of this dbt invocation as a SQL timestamp literal (UTC). #}
+{% macro run_started_at_timestamp() %}
+    {{- return("cast('" ~ run_started_at.strftime('%Y-%m-%d %H:%M:%S') ~ "' as "
+        ~ bedrock_tenant_costs.timestamp_type() ~ ")") -}}
+{% endmacro %}
+
+{#
+    The window of delivery hours that the latest load of base_bedrock__log_lines covered: from
+    the earliest delivery hour among the lines it loaded, open-ended. none when nothing is loaded
+    yet (or at parse time): then everything is checked.
+#}
+{% macro latest_load_window() %}
+    {% if not execute %}{{ return(none) }}{% endif %}
+    {% set base = ref('base_bedrock__log_lines') %}
+    {% set result = run_query(
+        'select min(delivered_hour_at) from ' ~ base
+        ~ ' where loaded_at = (select max(loaded_at) from ' ~ base ~ ')'
+    ) %}
+    {% set earliest = result.columns[0].values()[0] %}
+    {% if earliest is none %}{{ return(none) }}{% endif %}
+    {{ return({'start': (earliest | string)[:13] ~ ':00:00', 'end': none}) }}
+{% endmacro %}

@@ -11,7 +11,7 @@
         'bedrock_log_first_hour', 'bedrock_raw_schema', 'create_raw_table_on_run_start',
         'athena_force_batch', 'freshness_warn_after_hours', 'freshness_error_after_hours',
         'anomaly_multiplier', 'anomaly_window_days', 'anomaly_min_baseline_days',
-        'anomaly_min_cost_usd',
+        'anomaly_min_cost_usd', 'reconcile_full_history',
     ] %}
     {% set passed = invocation_args_dict.get('vars') or {} %}
     {% if passed is string %}{% set passed = fromyaml(passed) or {} %}{% endif %}

@@ -39,7 +39,7 @@
     insert into {{ relation }} (
         log_record_id, source_file, line_hash, path_account_id, path_region, path_year,
         path_month, path_day, path_hour, quarantine_reason, raw_line_preview, delivered_hour_at,
-        log_date
+        log_date, loaded_at
     )
     with
 
@@ -96,7 +96,8 @@
             path_year || '-' || path_month || '-' || path_day || ' ' || path_hour || ':00:00'
             as {{ bedrock_tenant_costs.timestamp_type() }}
         ) as delivered_hour_at,
-        try_cast(path_year || '-' || path_month || '-' || path_day as date) as log_date
+        try_cast(path_year || '-' || path_month || '-' || path_day as date) as log_date,
+        {{ bedrock_tenant_costs.run_started_at_timestamp() }} as loaded_at
     from located
     where not exists (
         select 1

@@ -3,7 +3,16 @@
     values are untrusted client input: they are carried as data, never used to build SQL.
     Values of the keys in var hashed_tag_keys (e.g. a user id) are replaced here, before they
     leave staging, by 'sha256:' and the SHA-256 of var tag_hash_salt followed by the value.
+
+    A table, appended incrementally with the lines of every new load of base_bedrock__log_lines,
+    so the JSON is unnested once per line, not once per consumer and run. The partition window
+    (this table's own watermark minus lookback_days) only prunes what is read; the lines taken
+    are exactly those loaded after the newest load already here.
 #}
+
+{{ config(**bedrock_incremental_config('append_files', partition_by='log_date')) }}
+
+{% set window = incremental_window('delivered_hour_at') %}
 
 {%- set hashed_keys = [] -%}
 {%- for key in var('hashed_tag_keys') -%}
@@ -17,11 +26,18 @@ log_lines as (
     select
         log_record_id,
         request_id,
-        request_metadata_json
+        request_metadata_json,
+        delivered_hour_at,
+        log_date,
+        loaded_at
     from {{ ref('base_bedrock__log_lines') }}
     where
         quarantine_reason is null
         and request_metadata_json is not null
+        {%- if window is not none %}
+        and {{ timestamp_in_window('delivered_hour_at', window) }}
+        and loaded_at > (select max(loaded_at) from {{ this }})
+        {%- endif %}
 
 ),
 
@@ -30,6 +46,9 @@ entries as (
     select
         log_lines.log_record_id,
         log_lines.request_id,
+        log_lines.delivered_hour_at,
+        log_lines.log_date,
+        log_lines.loaded_at,
         object_entries.metadata_key,
         object_entries.metadata_value
     from log_lines
@@ -59,7 +78,10 @@ final as (
         end as metadata_value
         {%- else %}
         metadata_value
-        {%- endif %}
+        {%- endif %},
+        delivered_hour_at,
+        log_date,
+        loaded_at
     from entries
 
 )
