@@ -78,6 +78,12 @@ def _column_gaps(
     documented = {
         name.lower() for name, column in declared.items() if not _blank(column.get("description"))
     }
+    if in_database is not None:
+        # A description of a column the relation does not have documents nothing (a stale name).
+        real = {name.lower() for name in in_database}
+        for name in declared:
+            if name.lower() not in real:
+                yield f"{label} column {name} is described but not in the database"
     names = list(declared) + [name for name in in_database or () if name not in declared]
     seen: set[str] = set()
     for name in names:
