@@ -28,7 +28,7 @@ PROJECT = "bedrock_tenant_costs"
 RELATION_TYPES = ("model", "seed", "snapshot")
 # Resources that only need a description of their own.
 TOP_LEVEL_COLLECTIONS = ("exposures", "metrics", "semantic_models", "saved_queries", "unit_tests")
-MACRO_SIGNATURE = re.compile(r"{%-?\s*macro\s+(\w+)\s*\((.*?)\)\s*-?%}", re.DOTALL)
+MACRO_SIGNATURE = re.compile(r"{%-?\s*(?:macro|test)\s+(\w+)\s*\((.*?)\)\s*-?%}", re.DOTALL)
 
 
 def _blank(text: object) -> bool:
@@ -194,7 +194,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
-    print("every model, column, seed, source, macro, test and exposure is described", file=sys.stderr)
+    print(
+        "every model, column, seed, source, macro, test and exposure is described", file=sys.stderr
+    )
     return 0
 
 

@@ -111,11 +111,17 @@ def test_macros_and_their_arguments_are_checked(docs: Docs) -> None:
     }
     # Generic tests' macros and dispatch implementations are project macros too.
     assert {"test_non_negative", "duckdb__hash_text", "default__hash_text"} <= set(macros)
-    assert macro_arguments(macros["test_expression_is_true"]) == ["model", "expression"]
+    assert macro_arguments(macros["test_expression_is_true"]) == [
+        "model",
+        "expression",
+        "column_name",
+    ]
 
 
 def test_macro_signature_parsing_keeps_defaults_with_commas() -> None:
-    macro = {"macro_sql": "{%- macro m(a, b=['x', 'y'], c='p,q', d={'k': (1, 2)}) -%}x{% endmacro %}"}
+    macro = {
+        "macro_sql": "{%- macro m(a, b=['x', 'y'], c='p,q', d={'k': (1, 2)}) -%}x{% endmacro %}"
+    }
     assert macro_arguments(macro) == ["a", "b", "c", "d"]
     assert macro_arguments({"macro_sql": "{% macro none() %}{% endmacro %}"}) == []
 
@@ -124,7 +130,10 @@ def test_an_undocumented_column_in_a_model_is_reported(docs: Docs, tmp_path: Pat
     project_dir, work_dir = _variant(docs, tmp_path)
     model = project_dir / "models/staging/bedrock/stg_bedrock__quarantined_log_lines.sql"
     sql = model.read_text(encoding="utf-8")
-    planted = sql.replace("        delivered_hour_at\n", "        delivered_hour_at,\n        1 as undocumented_probe\n")
+    planted = sql.replace(
+        "        delivered_hour_at\n",
+        "        delivered_hour_at,\n        1 as undocumented_probe\n",
+    )
     assert planted != sql, "the model's final select changed; plant the column elsewhere"
     model.write_text(planted, encoding="utf-8")
     run = run_dbt(
@@ -177,7 +186,8 @@ def test_exposures_declare_what_the_report_and_dashboards_read(docs: Docs) -> No
     # summary.py queries `from {schema}.<mart>`; the exposure must name exactly those marts.
     summary_code = Path(summary.__file__).read_text(encoding="utf-8")
     queried = set(re.findall(r"from \{[^}]*\}\.(\w+)", summary_code))
-    assert queried and queried <= marts
+    assert queried
+    assert queried <= marts
     assert _reads(cli) == queried
     for exposure in (report, quicksight, cli):
         assert exposure["owner"]["name"] == "bedrock_tenant_costs maintainers"
