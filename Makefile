@@ -75,7 +75,7 @@ docs: install profiles.yml ## dbt docs generate (offline, throwaway DuckDB) and 
 		--resource-type seed --resource-type model --target-path $(DOCS_DIR) \
 		--vars '{bedrock_logs_dir: "$(DOCS_DIR)/logs"}'
 	BEDROCK_COSTS_DUCKDB_PATH=$(DOCS_DIR)/docs.duckdb $(BIN)/dbt docs generate --target local \
-		--target-path $(DOCS_DIR) --vars '{bedrock_logs_dir: "$(DOCS_DIR)/logs"}'
+		--static --target-path $(DOCS_DIR) --vars '{bedrock_logs_dir: "$(DOCS_DIR)/logs"}'
 	PYTHONPATH=$(CURDIR)/src $(BIN)/python -m bedrock_costs.docs_coverage $(DOCS_DIR)
 
 test: lint docs pytest ## every check: ruff, sqlfluff, dbt docs, pytest (which drives dbt builds)
