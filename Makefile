@@ -17,7 +17,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DBT_PROFILES_DIR := $(CURDIR)
 export BEDROCK_COSTS_DUCKDB_PATH ?= $(CURDIR)/target/bedrock_tenant_costs.duckdb
 
-.PHONY: help install sample-logs build demo test lint lint-python lint-sql pytest clean bench
+.PHONY: help install sample-logs build demo test lint lint-python lint-sql pytest clean bench docs
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -63,7 +63,22 @@ pytest: install
 	scripts/ensure-chromium.sh
 	$(BIN)/pytest
 
-test: lint pytest ## every check: ruff, sqlfluff, pytest (which drives dbt builds)
+# Docs build in a database of their own (never the demo one) over a handful of generated log files:
+# `dbt build --empty` creates every seed and model with zero rows, so the catalog sees every real
+# column; then every description is checked (bedrock_costs.docs_coverage). Offline; output in
+# target/docs (serve it with `dbt docs serve --target-path target/docs`).
+DOCS_DIR := $(CURDIR)/target/docs
+docs: install profiles.yml ## dbt docs generate (offline, throwaway DuckDB) and the description check
+	@rm -rf $(DOCS_DIR) && mkdir -p $(DOCS_DIR)
+	$(BIN)/bedrock-costs sample-logs --out $(DOCS_DIR)/logs --days 1 --invocations 5 --quiet
+	BEDROCK_COSTS_DUCKDB_PATH=$(DOCS_DIR)/docs.duckdb $(BIN)/dbt build --empty --target local \
+		--resource-type seed --resource-type model --target-path $(DOCS_DIR) \
+		--vars '{bedrock_logs_dir: "$(DOCS_DIR)/logs"}'
+	BEDROCK_COSTS_DUCKDB_PATH=$(DOCS_DIR)/docs.duckdb $(BIN)/dbt docs generate --target local \
+		--static --target-path $(DOCS_DIR) --vars '{bedrock_logs_dir: "$(DOCS_DIR)/logs"}'
+	PYTHONPATH=$(CURDIR)/src $(BIN)/python -m bedrock_costs.docs_coverage $(DOCS_DIR)
+
+test: lint docs pytest ## every check: ruff, sqlfluff, dbt docs, pytest (which drives dbt builds)
 
 clean: ## remove build output (keeps .venv and data/)
 	rm -rf target target_* logs dbt_packages .pytest_cache .ruff_cache
