@@ -95,16 +95,20 @@
 {#
     The window of delivery hours that the latest load of base_bedrock__log_lines covered: from
     the earliest delivery hour among the lines it loaded, open-ended. none when nothing is loaded
-    yet (or at parse time): then everything is checked.
+    yet, when that load reaches back to the first hour loaded at all (a first build), or at parse
+    time: then everything is checked, without a filter on the file path.
 #}
 {% macro latest_load_window() %}
     {% if not execute %}{{ return(none) }}{% endif %}
-    {% set base = ref('base_bedrock__log_lines') %}
+    {% set base = load_relation(ref('base_bedrock__log_lines')) %}
+    {% if base is none %}{{ return(none) }}{% endif %}
     {% set result = run_query(
-        'select min(delivered_hour_at) from ' ~ base
-        ~ ' where loaded_at = (select max(loaded_at) from ' ~ base ~ ')'
+        'select min(case when loaded.loaded_at = latest.loaded_at then loaded.delivered_hour_at end),'
+        ~ ' min(loaded.delivered_hour_at) from ' ~ base ~ ' as loaded'
+        ~ ' cross join (select max(loaded_at) as loaded_at from ' ~ base ~ ') as latest'
     ) %}
     {% set earliest = result.columns[0].values()[0] %}
-    {% if earliest is none %}{{ return(none) }}{% endif %}
+    {#- the latest load reaches back to the first hour (a first build): check everything -#}
+    {% if earliest is none or earliest == result.columns[1].values()[0] %}{{ return(none) }}{% endif %}
     {{ return({'start': (earliest | string)[:13] ~ ':00:00', 'end': none}) }}
 {% endmacro %}

@@ -1,19 +1,35 @@
 {#
     One row per tenant (including `unattributed`): when it was first and last seen, its lifetime
     usage, and the latest value of each of its tags (as a JSON object, keys lower-cased).
+
+    Built from the daily marts, which are small (a row per tenant, day and model or tag value),
+    plus one narrow pass over the facts for the first and last invocation times, so rebuilding it
+    on every run costs little however long the history. A tag's latest value is the one seen on
+    the newest UTC day the tenant used the key (several on that day: the one delivered last).
 #}
 
 with
 
-invocations as (
+daily_usage as (
 
-    select * from {{ ref('fct_bedrock_invocations') }}
+    select * from {{ ref('fct_tenant_daily_usage') }}
 
 ),
 
-request_metadata as (
+daily_tag_usage as (
 
-    select * from {{ ref('int_bedrock__request_metadata_deduplicated') }}
+    select * from {{ ref('fct_tenant_daily_usage_by_tag') }}
+
+),
+
+invocation_times as (
+
+    select
+        tenant_id,
+        min(invoked_at) as first_seen_at,
+        max(invoked_at) as last_seen_at
+    from {{ ref('fct_bedrock_invocations') }}
+    group by tenant_id
 
 ),
 
@@ -21,16 +37,14 @@ tenant_activity as (
 
     select
         tenant_id,
-        cast(count(*) as bigint) as invocation_count,
+        cast(sum(invocation_count) as bigint) as invocation_count,
         cast(sum(total_tokens) as bigint) as total_tokens,
-        cast(coalesce(sum(total_cost_usd), 0) as {{ money_type() }}) as total_cost_usd,
-        cast(sum(case when is_priced then 0 else 1 end) as bigint) as unpriced_invocation_count,
+        cast(sum(total_cost_usd) as {{ money_type() }}) as total_cost_usd,
+        cast(sum(unpriced_invocation_count) as bigint) as unpriced_invocation_count,
         count(distinct model_id) as model_count,
         min(usage_date) as first_usage_date,
-        max(usage_date) as last_usage_date,
-        min(invoked_at) as first_seen_at,
-        max(invoked_at) as last_seen_at
-    from invocations
+        max(usage_date) as last_usage_date
+    from daily_usage
     group by tenant_id
 
 ),
@@ -38,19 +52,15 @@ tenant_activity as (
 tag_values_ranked as (
 
     select
-        invocations.tenant_id,
-        request_metadata.metadata_key_normalized as tag_key,
-        request_metadata.metadata_value as tag_value,
+        tenant_id,
+        tag_key,
+        tag_value,
         row_number() over (
-            partition by invocations.tenant_id, request_metadata.metadata_key_normalized
-            order by
-                invocations.invoked_at desc,
-                invocations.request_id desc,
-                request_metadata.metadata_value desc
+            partition by tenant_id, tag_key
+            order by usage_date desc, last_delivered_hour_at desc, tag_value desc
         ) as recency_rank
-    from invocations
-    inner join request_metadata
-        on invocations.request_id = request_metadata.request_id
+    from daily_tag_usage
+    where is_tag_set
 
 ),
 
@@ -79,11 +89,13 @@ final as (
             as is_unattributed,
         tenant_activity.first_usage_date,
         tenant_activity.last_usage_date,
-        tenant_activity.first_seen_at,
-        tenant_activity.last_seen_at
+        invocation_times.first_seen_at,
+        invocation_times.last_seen_at
     from tenant_activity
     left join latest_tags
         on tenant_activity.tenant_id = latest_tags.tenant_id
+    left join invocation_times
+        on tenant_activity.tenant_id = invocation_times.tenant_id
 
 )
 

@@ -30,11 +30,15 @@ invocation_tags as (
 
     {#- one value per request and normalised key: the smallest, if a record repeats a key in other case -#}
     select
-        request_id,
-        metadata_key_normalized as tag_key,
-        min(metadata_value) as tag_value
+        request_metadata.request_id,
+        request_metadata.metadata_key_normalized as tag_key,
+        min(request_metadata.metadata_value) as tag_value
     from request_metadata
-    group by request_id, metadata_key_normalized
+    {%- if window is not none %}
+    inner join days_in_window
+        on request_metadata.usage_date = days_in_window.usage_date
+    {%- endif %}
+    group by request_metadata.request_id, request_metadata.metadata_key_normalized
 
 ),
 

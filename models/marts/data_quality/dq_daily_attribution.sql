@@ -3,15 +3,18 @@
     tenant key in requestMetadata, no tenant on a mapped application profile), and how much of
     its metadata broke Bedrock's documented tag limits. A warning test fires for a day whose
     unattributed cost share exceeds var max_unattributed_share.
+    Incremental like the daily marts: every day touched by the window is recomputed whole.
 #}
+
+{{ config(**bedrock_incremental_config(
+    'replace_days', partition_by='usage_date', unique_key='usage_date'
+)) }}
+
+{% set window = incremental_window('last_delivered_hour_at') %}
 
 with
 
-invocations as (
-
-    select * from {{ ref('fct_bedrock_invocations') }}
-
-),
+{{ invocations_of_recomputed_days(window) }}
 
 request_metadata as (
 
@@ -22,11 +25,15 @@ request_metadata as (
 out_of_spec_requests as (
 
     select
-        request_id,
+        request_metadata.request_id,
         count(*) as metadata_entry_count,
-        sum(case when is_in_spec then 0 else 1 end) as out_of_spec_entry_count
+        sum(case when request_metadata.is_in_spec then 0 else 1 end) as out_of_spec_entry_count
     from request_metadata
-    group by request_id
+    {%- if window is not none %}
+    inner join days_in_window
+        on request_metadata.usage_date = days_in_window.usage_date
+    {%- endif %}
+    group by request_metadata.request_id
 
 ),
 
@@ -54,7 +61,8 @@ daily as (
                     else 0
                 end
             ) as bigint
-        ) as out_of_spec_metadata_invocation_count
+        ) as out_of_spec_metadata_invocation_count,
+        max(invocations.last_delivered_hour_at) as last_delivered_hour_at
     from invocations
     left join out_of_spec_requests
         on invocations.request_id = out_of_spec_requests.request_id

@@ -34,10 +34,9 @@ log_lines as (
     where
         quarantine_reason is null
         and request_metadata_json is not null
-        {%- if window is not none %}
         and {{ timestamp_in_window('delivered_hour_at', window) }}
-        and loaded_at > (select max(loaded_at) from {{ this }})
-        {%- endif %}
+        and {{ '(1 = 1)' if window is none else
+            'loaded_at > (select max(loaded_at) from ' ~ this ~ ')' }}
 
 ),
 
