@@ -43,6 +43,7 @@ import re
 import tempfile
 import threading
 import time
+import urllib.request
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -535,7 +536,12 @@ def start_server(
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port or 0, verbose=False)
     server.start()
     host, bound = server.get_host_and_port()
-    return AthenaDoubleServer(f"http://{host}:{bound}", Path(log_path), server)
+    endpoint_url = f"http://{host}:{bound}"
+    # moto keeps its state per process: start every double empty, whatever ran before it here.
+    reset = urllib.request.Request(f"{endpoint_url}/moto-api/reset", method="POST")
+    with urllib.request.urlopen(reset, timeout=30):
+        pass
+    return AthenaDoubleServer(endpoint_url, Path(log_path), server)
 
 
 def seed_catalog(
