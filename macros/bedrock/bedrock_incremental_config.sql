@@ -7,11 +7,11 @@
     kind='upsert'        one row per unique_key; rows of the run replace earlier versions
                          (DuckDB delete+insert; Athena Iceberg MERGE).
     kind='replace_keys'  several rows per unique_key; a run replaces every row of each key it
-                         recomputes (DuckDB delete+insert on unique_key; Athena Iceberg MERGE
-                         on row_key, the row's own unique id).
+                         recomputes (a pre-hook deletes them, then DuckDB delete+insert on
+                         unique_key; Athena Iceberg MERGE on row_key, the row's own unique id).
     kind='replace_days'  whole days recomputed: every row of a recomputed usage_date is replaced
-                         (DuckDB delete+insert on usage_date; Athena Iceberg MERGE on unique_key,
-                         which is safe because a day's groups only ever gain invocations).
+                         (a pre-hook deletes the days, so groups that vanished go too; then
+                         DuckDB delete+insert on usage_date, Athena Iceberg MERGE on unique_key).
 
     On Athena every incremental model is an Iceberg table partitioned by `partition_by`, and a
     MERGE only touches target partitions from the earliest one in the new batch (the
@@ -51,5 +51,46 @@
             {% do common.update({'incremental_strategy': 'delete+insert', 'unique_key': unique_key}) %}
         {% endif %}
     {% endif %}
+    {% if kind in ['replace_days', 'replace_keys'] %}
+        {#- rows that vanish on recomputation (a day without issues any more, a request whose
+            kept delivery has other tags) must go too: delete what is recomputed, then write -#}
+        {% do common.update({
+            'pre_hook': ["{{ bedrock_tenant_costs.delete_recomputed_rows('" ~ kind ~ "') }}"]
+        }) %}
+    {% endif %}
     {{ return(common) }}
+{% endmacro %}
+
+{#
+    Pre-hook of the replace_days and replace_keys models: on an incremental run, deletes the rows
+    the run recomputes (the days touched by invocations delivered or, for a backfill, made inside
+    the window; or the requests whose de-duplicated row is inside it), so that a group or key that
+    no longer exists does not survive the upsert. The window is the model's own, computed from the
+    same watermark the model's SQL used (the hook runs before the model writes).
+#}
+{% macro delete_recomputed_rows(kind) %}
+    {%- if execute and is_incremental() -%}
+        {%- set window = bedrock_tenant_costs.incremental_window('last_delivered_hour_at') -%}
+        {%- if window is not none -%}
+            {%- if kind == 'replace_days' %}
+    delete from {{ this }}
+    where usage_date in (
+        select usage_date
+        from {{ ref('fct_bedrock_invocations') }}
+        where
+            {{ bedrock_tenant_costs.timestamp_in_window('last_delivered_hour_at', window) }}
+            or {{ bedrock_tenant_costs.timestamp_in_window('invoked_at', window) }}
+    )
+            {%- else %}
+    delete from {{ this }}
+    where request_id in (
+        select request_id
+        from {{ ref('int_bedrock__invocations_deduplicated') }}
+        where
+            {{ bedrock_tenant_costs.timestamp_in_window('last_delivered_hour_at', window) }}
+            or {{ bedrock_tenant_costs.timestamp_in_window('invoked_at', window) }}
+    )
+            {%- endif -%}
+        {%- endif -%}
+    {%- endif -%}
 {% endmacro %}

@@ -94,7 +94,8 @@
 
 {#
     The window of delivery hours that the latest load of base_bedrock__log_lines covered: from
-    the earliest delivery hour among the lines it loaded, open-ended. none when nothing is loaded
+    the earliest to the newest delivery hour among the lines it loaded (a backfill loads a past
+    range; files delivered after the load are not yet due). none when nothing is loaded
     yet, when that load reaches back to the first hour loaded at all (a first build), or at parse
     time: then everything is checked, without a filter on the file path.
 #}
@@ -104,11 +105,19 @@
     {% if base is none %}{{ return(none) }}{% endif %}
     {% set result = run_query(
         'select min(case when loaded.loaded_at = latest.loaded_at then loaded.delivered_hour_at end),'
+        ~ ' max(case when loaded.loaded_at = latest.loaded_at then loaded.delivered_hour_at end),'
         ~ ' min(loaded.delivered_hour_at) from ' ~ base ~ ' as loaded'
         ~ ' cross join (select max(loaded_at) as loaded_at from ' ~ base ~ ') as latest'
     ) %}
     {% set earliest = result.columns[0].values()[0] %}
+    {% set latest = result.columns[1].values()[0] %}
     {#- the latest load reaches back to the first hour (a first build): check everything -#}
-    {% if earliest is none or earliest == result.columns[1].values()[0] %}{{ return(none) }}{% endif %}
-    {{ return({'start': (earliest | string)[:13] ~ ':00:00', 'end': none}) }}
+    {% if earliest is none or earliest == result.columns[2].values()[0] %}{{ return(none) }}{% endif %}
+    {#- up to the newest hour it loaded: files delivered since (or outside a backfill) wait -#}
+    {% set end_hour = modules.datetime.datetime.strptime((latest | string)[:13], '%Y-%m-%d %H')
+        + modules.datetime.timedelta(hours=1) %}
+    {{ return({
+        'start': (earliest | string)[:13] ~ ':00:00',
+        'end': end_hour.strftime('%Y-%m-%d %H:%M:%S'),
+    }) }}
 {% endmacro %}

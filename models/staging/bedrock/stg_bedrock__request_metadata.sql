@@ -5,14 +5,13 @@
     leave staging, by 'sha256:' and the SHA-256 of var tag_hash_salt followed by the value.
 
     A table, appended incrementally with the lines of every new load of base_bedrock__log_lines,
-    so the JSON is unnested once per line, not once per consumer and run. The partition window
-    (this table's own watermark minus lookback_days) only prunes what is read; the lines taken
-    are exactly those loaded after the newest load already here.
+    so the JSON is unnested once per line, not once per consumer and run. The lines taken are
+    exactly those loaded after the newest load already here, whatever their delivery hour (a
+    backfill loads old hours), so a run killed in between loses nothing. The filter on loaded_at
+    prunes by column statistics (DuckDB zone maps, Iceberg file metrics).
 #}
 
 {{ config(**bedrock_incremental_config('append_files', partition_by='log_date')) }}
-
-{% set window = incremental_window('delivered_hour_at') %}
 
 {%- set hashed_keys = [] -%}
 {%- for key in var('hashed_tag_keys') -%}
@@ -34,8 +33,7 @@ log_lines as (
     where
         quarantine_reason is null
         and request_metadata_json is not null
-        and {{ timestamp_in_window('delivered_hour_at', window) }}
-        and {{ '(1 = 1)' if window is none else
+        and {{ '(1 = 1)' if not is_incremental() else
             'loaded_at > (select max(loaded_at) from ' ~ this ~ ')' }}
 
 ),
