@@ -20,6 +20,7 @@ from dbt_harness import (
     HANDWRITTEN_VARS,
     MARTS,
     compiled_sql,
+    copy_project,
     dbt_command,
     materialize_fixture_logs,
     snapshot_marts,
@@ -212,3 +213,39 @@ def test_source_freshness_follows_the_newest_delivery_hour(logs: Path, tmp_path:
     )
     assert fresh.ok, fresh.output[-2000:]
     assert "PASS freshness of bedrock.invocation_logs_raw" in fresh.output
+
+
+def test_a_backfill_clears_issues_that_no_longer_exist(tmp_path: Path) -> None:
+    """Rows a recomputation no longer produces are deleted, not left behind by the upsert."""
+    project = copy_project(tmp_path / "project")
+    logs = materialize_fixture_logs(FIXTURE, tmp_path / "logs")
+    work = tmp_path / "dbt"
+    allow_list = project / "seeds" / "tenant_allowed_principals.csv"
+    allow_list.write_text(
+        "tenant_id,principal_arn_pattern,note\n"
+        "acme,arn:aws:sts::111122223333:assumed-role/example-app-role/*,only the US app\n"
+    )
+    issues_sql = f"""select cast(usage_date as varchar), identity_arn, invocation_count
+        from {MARTS}.dq_tenant_attribution_issues where issue_type = 'principal_not_allowed'"""
+    first = run_dbt(["build"], logs, work, project_dir=project)
+    assert first.ok, first.output[-3000:]
+    issues = first.query(issues_sql)
+    assert issues
+    assert {arn for _, arn, _ in issues} == {
+        "arn:aws:sts::111122223333:assumed-role/eu-app-role/example"
+    }
+    # The allow list is fixed; backfilling the days recomputes them, and the issues go.
+    allow_list.write_text(
+        "tenant_id,principal_arn_pattern,note\n"
+        "acme,arn:aws:sts::111122223333:assumed-role/*,any role of the account\n"
+    )
+    days = sorted({day for day, _, _ in issues})
+    backfill = run_dbt(
+        ["build"],
+        logs,
+        work,
+        {"backfill_from": days[0], "backfill_to": days[-1]},
+        project_dir=project,
+    )
+    assert backfill.ok, backfill.output[-3000:]
+    assert backfill.query(issues_sql) == []
