@@ -23,8 +23,8 @@
     {%- if execute and window is not none -%}
         {%- set hour_of_file = "regexp_extract(file, '/([0-9]{4}/[0-9]{2}/[0-9]{2}/[0-9]{2})/[^/]+$', 1)" -%}
         {%- set files = run_query(
-            "select file from glob('" ~ var('bedrock_logs_dir')
-            ~ "/AWSLogs/*/BedrockModelInvocationLogs/*/*/*/*/*/*.json.gz')"
+            "select file from glob("
+            ~ bedrock_tenant_costs.sql_string_literal(bedrock_tenant_costs.duckdb_log_glob()) ~ ")"
             ~ " where " ~ hour_of_file ~ " < '" ~ bedrock_tenant_costs.log_hour_text(window.start) ~ "'"
             ~ " except select distinct source_file from " ~ ref('base_bedrock__log_lines')
         ) -%}

@@ -72,7 +72,7 @@ raw_lines as (
     select
         line as raw_line,
         {{ log_line_source_file() }} as source_file
-    from {{ source('bedrock', 'invocation_logs_raw') }}
+    from {{ raw_log_lines_relation(window, this if is_incremental() else none) }}
     where {{ raw_log_window_filter(window) }}
 
 ),

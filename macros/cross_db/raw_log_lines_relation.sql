@@ -1,0 +1,60 @@
+{#
+    What base_bedrock__log_lines reads the raw lines from: the source, or on an incremental
+    DuckDB run only the log files it does not hold yet.
+
+    DuckDB reads a glob by opening every file that matches it, and a filter on `filename` prunes
+    little: re-reading the lookback days to find one new day of files cost more than the new
+    day itself. So an incremental run lists the files of the window's hours (glob, without
+    opening them), subtracts those the table already holds, and reads exactly the rest: the
+    source's own read_csv(...) with its glob replaced by that list, so the reader options stay
+    defined once (in _bedrock__sources.yml). Athena prunes by the log_hour partitions instead,
+    and the model's anti-join on source_file keeps either way exact.
+#}
+{% macro raw_log_lines_relation(window, loaded_relation) %}
+    {{ return(adapter.dispatch('raw_log_lines_relation', 'bedrock_tenant_costs')(window, loaded_relation)) }}
+{% endmacro %}
+
+{% macro default__raw_log_lines_relation(window, loaded_relation) %}
+    {{- return(source('bedrock', 'invocation_logs_raw')) -}}
+{% endmacro %}
+
+{% macro duckdb__raw_log_lines_relation(window, loaded_relation) %}
+    {%- set reader = source('bedrock', 'invocation_logs_raw') | string -%}
+    {%- if not execute or window is none or loaded_relation is none -%}
+        {{- return(reader) -}}
+    {%- endif -%}
+    {%- set glob_pattern = bedrock_tenant_costs.duckdb_log_glob() -%}
+    {%- set hour_of_file = "regexp_extract(file, '/([0-9]{4}/[0-9]{2}/[0-9]{2}/[0-9]{2})/[^/]+$', 1)" -%}
+    {%- set files = run_query(
+        "select file from glob(" ~ bedrock_tenant_costs.sql_string_literal(glob_pattern) ~ ")"
+        ~ " where " ~ hour_of_file ~ " >= '" ~ bedrock_tenant_costs.log_hour_text(window.start) ~ "'"
+        ~ (" and " ~ hour_of_file ~ " < '" ~ bedrock_tenant_costs.log_hour_text(window.end) ~ "'"
+           if window.end is not none else "")
+        ~ " except select distinct source_file from " ~ loaded_relation
+        ~ " where " ~ bedrock_tenant_costs.timestamp_in_window('delivered_hour_at', window)
+        ~ " order by 1"
+    ).columns[0].values() -%}
+    {%- if files | length == 0 -%}
+        {{- return("(select cast(null as varchar) as line, cast(null as varchar) as filename where 1 = 0)") -}}
+    {%- endif -%}
+    {%- set literals = [] -%}
+    {%- for file in files -%}
+        {%- do literals.append(bedrock_tenant_costs.sql_string_literal(file)) -%}
+    {%- endfor -%}
+    {{- return(modules.re.sub(
+        "^read_csv\\('[^']*'", "read_csv([" ~ literals | join(', ') | replace('\\', '\\\\') ~ "]",
+        reader.strip(), count=1
+    )) -}}
+{% endmacro %}
+
+{# The glob the DuckDB source reads, taken from the source's own read_csv('<glob>', ...). #}
+{% macro duckdb_log_glob() %}
+    {%- set reader = source('bedrock', 'invocation_logs_raw') | string -%}
+    {%- set found = modules.re.match("^\\s*read_csv\\('([^']*)'", reader) -%}
+    {%- if found is none -%}
+        {{ exceptions.raise_compiler_error(
+            "The DuckDB log source must read read_csv('<glob>', ...); got: " ~ reader[:200]
+        ) }}
+    {%- endif -%}
+    {{- return(found.group(1)) -}}
+{% endmacro %}
