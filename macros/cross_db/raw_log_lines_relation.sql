@@ -1,6 +1,8 @@
 {#
-    What base_bedrock__log_lines reads the raw lines from: the source, or on an incremental
-    DuckDB run only the log files it does not hold yet.
+    What a model reads the raw lines of a window from: the source, or on DuckDB only the log
+    files of the window's hours (minus those `loaded_relation` already holds, when given).
+    base_bedrock__log_lines reads its new files this way; the raw-line reconciliation re-reads
+    the files of the latest load this way.
 
     DuckDB reads a glob by opening every file that matches it, and a filter on `filename` prunes
     little: re-reading the lookback days to find one new day of files cost more than the new
@@ -20,7 +22,7 @@
 
 {% macro duckdb__raw_log_lines_relation(window, loaded_relation) %}
     {%- set reader = source('bedrock', 'invocation_logs_raw') | string -%}
-    {%- if not execute or window is none or loaded_relation is none -%}
+    {%- if not execute or window is none -%}
         {{- return(reader) -}}
     {%- endif -%}
     {%- set glob_pattern = bedrock_tenant_costs.duckdb_log_glob() -%}
@@ -30,8 +32,9 @@
         ~ " where " ~ hour_of_file ~ " >= '" ~ bedrock_tenant_costs.log_hour_text(window.start) ~ "'"
         ~ (" and " ~ hour_of_file ~ " < '" ~ bedrock_tenant_costs.log_hour_text(window.end) ~ "'"
            if window.end is not none else "")
-        ~ " except select distinct source_file from " ~ loaded_relation
-        ~ " where " ~ bedrock_tenant_costs.timestamp_in_window('delivered_hour_at', window)
+        ~ (" except select distinct source_file from " ~ loaded_relation
+           ~ " where " ~ bedrock_tenant_costs.timestamp_in_window('delivered_hour_at', window)
+           if loaded_relation is not none else "")
         ~ " order by 1"
     ).columns[0].values() -%}
     {%- if files | length == 0 -%}

@@ -25,7 +25,7 @@ with
 raw_lines as (
 
     select count(*) as line_count
-    from {{ source('bedrock', 'invocation_logs_raw') }}
+    from {{ raw_log_lines_relation(window, none) }}
     where
         {{ raw_log_window_filter(window) }}
         and not {{ is_blank_text('line') }}
