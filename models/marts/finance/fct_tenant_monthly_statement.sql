@@ -9,6 +9,21 @@
     cost. A budgeted month without any usage still gets a row (cost 0), so budget burn is visible.
 #}
 
+{#- the additive measures summed from day to month, with their types -#}
+{%- set measures = [] -%}
+{%- for column in [
+    'invocation_count', 'error_count', 'input_tokens', 'output_tokens',
+    'cache_read_input_tokens', 'cache_write_input_tokens', 'total_tokens',
+] -%}
+{%- do measures.append((column, 'bigint')) -%}
+{%- endfor -%}
+{%- for column in [
+    'input_cost_usd', 'output_cost_usd', 'cache_read_cost_usd', 'cache_write_cost_usd',
+    'total_cost_usd', 'cache_read_savings_usd',
+] -%}
+{%- do measures.append((column, money_type())) -%}
+{%- endfor %}
+
 with
 
 daily_usage as (
@@ -38,19 +53,9 @@ monthly_model_usage as (
         tenant_id,
         cast({{ dbt.date_trunc('month', 'usage_date') }} as date) as statement_month,
         coalesce(model_id, 'unresolved') as model_id,
-        cast(sum(invocation_count) as bigint) as invocation_count,
-        cast(sum(error_count) as bigint) as error_count,
-        cast(sum(input_tokens) as bigint) as input_tokens,
-        cast(sum(output_tokens) as bigint) as output_tokens,
-        cast(sum(cache_read_input_tokens) as bigint) as cache_read_input_tokens,
-        cast(sum(cache_write_input_tokens) as bigint) as cache_write_input_tokens,
-        cast(sum(total_tokens) as bigint) as total_tokens,
-        cast(sum(input_cost_usd) as {{ money_type() }}) as input_cost_usd,
-        cast(sum(output_cost_usd) as {{ money_type() }}) as output_cost_usd,
-        cast(sum(cache_read_cost_usd) as {{ money_type() }}) as cache_read_cost_usd,
-        cast(sum(cache_write_cost_usd) as {{ money_type() }}) as cache_write_cost_usd,
-        cast(sum(total_cost_usd) as {{ money_type() }}) as total_cost_usd,
-        cast(sum(cache_read_savings_usd) as {{ money_type() }}) as cache_read_savings_usd,
+        {%- for column, data_type in measures %}
+        cast(sum({{ column }}) as {{ data_type }}) as {{ column }},
+        {%- endfor %}
         cast(sum(unpriced_invocation_count) as bigint) as unpriced_invocation_count
     from daily_usage
     group by 1, 2, 3
@@ -62,19 +67,9 @@ monthly_usage as (
     select
         tenant_id,
         statement_month,
-        cast(sum(invocation_count) as bigint) as invocation_count,
-        cast(sum(error_count) as bigint) as error_count,
-        cast(sum(input_tokens) as bigint) as input_tokens,
-        cast(sum(output_tokens) as bigint) as output_tokens,
-        cast(sum(cache_read_input_tokens) as bigint) as cache_read_input_tokens,
-        cast(sum(cache_write_input_tokens) as bigint) as cache_write_input_tokens,
-        cast(sum(total_tokens) as bigint) as total_tokens,
-        cast(sum(input_cost_usd) as {{ money_type() }}) as input_cost_usd,
-        cast(sum(output_cost_usd) as {{ money_type() }}) as output_cost_usd,
-        cast(sum(cache_read_cost_usd) as {{ money_type() }}) as cache_read_cost_usd,
-        cast(sum(cache_write_cost_usd) as {{ money_type() }}) as cache_write_cost_usd,
-        cast(sum(total_cost_usd) as {{ money_type() }}) as total_cost_usd,
-        cast(sum(cache_read_savings_usd) as {{ money_type() }}) as cache_read_savings_usd,
+        {%- for column, data_type in measures %}
+        cast(sum({{ column }}) as {{ data_type }}) as {{ column }},
+        {%- endfor %}
         cast(sum(unpriced_invocation_count) as bigint) as unpriced_invocation_count,
         cast(count(*) as bigint) as model_count,
         {{ json_object_agg('model_id', 'cast(total_cost_usd as decimal(38, 6))') }}
@@ -103,19 +98,9 @@ statement_rows as (
     select
         coalesce(monthly_usage.tenant_id, budgets_in_range.tenant_id) as tenant_id,
         coalesce(monthly_usage.statement_month, budgets_in_range.budget_month) as statement_month,
-        coalesce(monthly_usage.invocation_count, 0) as invocation_count,
-        coalesce(monthly_usage.error_count, 0) as error_count,
-        coalesce(monthly_usage.input_tokens, 0) as input_tokens,
-        coalesce(monthly_usage.output_tokens, 0) as output_tokens,
-        coalesce(monthly_usage.cache_read_input_tokens, 0) as cache_read_input_tokens,
-        coalesce(monthly_usage.cache_write_input_tokens, 0) as cache_write_input_tokens,
-        coalesce(monthly_usage.total_tokens, 0) as total_tokens,
-        coalesce(monthly_usage.input_cost_usd, 0) as input_cost_usd,
-        coalesce(monthly_usage.output_cost_usd, 0) as output_cost_usd,
-        coalesce(monthly_usage.cache_read_cost_usd, 0) as cache_read_cost_usd,
-        coalesce(monthly_usage.cache_write_cost_usd, 0) as cache_write_cost_usd,
-        coalesce(monthly_usage.total_cost_usd, 0) as total_cost_usd,
-        coalesce(monthly_usage.cache_read_savings_usd, 0) as cache_read_savings_usd,
+        {%- for column, data_type in measures %}
+        coalesce(monthly_usage.{{ column }}, 0) as {{ column }},
+        {%- endfor %}
         coalesce(monthly_usage.unpriced_invocation_count, 0) as unpriced_invocation_count,
         coalesce(monthly_usage.model_count, 0) as model_count,
         coalesce(monthly_usage.cost_by_model_json, '{}') as cost_by_model_json,
