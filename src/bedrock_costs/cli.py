@@ -9,9 +9,9 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from datetime import date
 from pathlib import Path
 
+from bedrock_costs.arg_types import iso_date
 from bedrock_costs.logging_setup import add_logging_parser
 from bedrock_costs.logs_fetch import add_logs_parser
 from bedrock_costs.pricing_sync import add_pricing_parser
@@ -23,13 +23,6 @@ EXIT_FAILURE = 1
 EXIT_USAGE = 2
 
 Handler = Callable[[argparse.Namespace], int]
-
-
-def _iso_date(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {value!r}") from exc
 
 
 def _positive_int(value: str) -> int:
@@ -102,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
     sample.add_argument(
         "--start",
-        type=_iso_date,
+        type=iso_date,
         default=None,
         help="first day of logs, YYYY-MM-DD (default: a fixed date, so output is reproducible)",
     )

@@ -28,6 +28,7 @@ from datetime import date, timedelta
 from pathlib import Path, PurePosixPath
 from typing import Any, Final, TextIO
 
+from bedrock_costs.arg_types import iso_date
 from bedrock_costs.aws_errors import explain
 
 EXIT_OK: Final = 0
@@ -279,13 +280,6 @@ def fetch_logs(
 # ---------------------------------------------------------------------------------------------
 
 
-def _iso_date(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {value!r}") from exc
-
-
 def _workers(value: str) -> int:
     try:
         number = int(value)
@@ -432,7 +426,7 @@ def add_logs_parser(subparsers: Any) -> None:
         "--from",
         dest="start",
         required=True,
-        type=_iso_date,
+        type=iso_date,
         metavar="YYYY-MM-DD",
         help="first UTC day",
     )
@@ -440,7 +434,7 @@ def add_logs_parser(subparsers: Any) -> None:
         "--to",
         dest="end",
         required=True,
-        type=_iso_date,
+        type=iso_date,
         metavar="YYYY-MM-DD",
         help="last UTC day (included)",
     )

@@ -51,6 +51,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Final, TextIO
 
+from bedrock_costs.arg_types import iso_date
+
 EXIT_OK: Final = 0
 EXIT_STALE: Final = 1
 EXIT_FAILURE: Final = 1
@@ -1569,13 +1571,6 @@ def _region_code(value: str) -> str:
     return value
 
 
-def _iso_date(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {value!r}") from exc
-
-
 def add_pricing_parser(subparsers: Any) -> None:
     """Register ``pricing`` (with the sub-command ``sync``) on the CLI's sub-parsers."""
     pricing = subparsers.add_parser(
@@ -1647,7 +1642,7 @@ def add_pricing_parser(subparsers: Any) -> None:
     )
     sync.add_argument(
         "--effective-date",
-        type=_iso_date,
+        type=iso_date,
         default=None,
         help="date that closes changed rows and opens new ones, YYYY-MM-DD (default: today UTC)",
     )

@@ -183,3 +183,19 @@ def run_dbt_on_handwritten(
     return run_dbt(
         command, logs_dir, work_dir, {**HANDWRITTEN_VARS, **(extra_vars or {})}, **kwargs
     )
+
+
+def athena_env(endpoint_url: str, **overrides: str) -> dict[str, str]:
+    """Environment for the shipped `athena` profile target against the offline Athena double."""
+    return {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_MAX_ATTEMPTS": "1",
+        "AWS_ENDPOINT_URL": endpoint_url,
+        "ATHENA_S3_STAGING_DIR": "s3://dbt-staging-bucket/athena-results/",
+        "ATHENA_S3_DATA_DIR": "s3://dbt-data-bucket/tables/",
+        "ATHENA_SCHEMA": "analytics",
+        "ATHENA_NUM_RETRIES": "0",
+        **overrides,
+    }

@@ -19,7 +19,7 @@ import sqlglot
 from sqlglot import exp
 
 from bedrock_costs import athena_double
-from dbt_harness import compiled_sql, run_dbt
+from dbt_harness import athena_env, compiled_sql, run_dbt
 
 pytestmark = pytest.mark.dbt
 
@@ -27,20 +27,6 @@ RAW_TABLE = "invocation_logs_raw"
 PARTITION_COLUMN = "log_hour"
 MODEL = "models/staging/bedrock/base/base_bedrock__log_lines.sql"
 WATERMARK = "2026-10-30 17:00:00.000000"
-
-
-def athena_env(endpoint_url: str) -> dict[str, str]:
-    return {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_MAX_ATTEMPTS": "1",
-        "AWS_ENDPOINT_URL": endpoint_url,
-        "ATHENA_S3_STAGING_DIR": "s3://dbt-staging-bucket/athena-results/",
-        "ATHENA_S3_DATA_DIR": "s3://dbt-data-bucket/tables/",
-        "ATHENA_SCHEMA": "analytics",
-        "ATHENA_NUM_RETRIES": "0",
-    }
 
 
 @pytest.fixture(scope="module")

@@ -22,28 +22,13 @@ from pathlib import Path
 import pytest
 
 from bedrock_costs import athena_double
-from dbt_harness import PROJECT_DIR, compiled_sql, run_dbt
+from dbt_harness import PROJECT_DIR, athena_env, compiled_sql, run_dbt
 
 LOG_VARS = {
     "bedrock_logs_s3_uri": "s3://bedrock-logs-bucket/bedrock",
     "bedrock_log_accounts": ["111122223333", "444455556666"],
     "bedrock_log_regions": ["us-east-1", "eu-west-1"],
 }
-
-
-def athena_env(endpoint_url: str, **overrides: str) -> dict[str, str]:
-    return {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_MAX_ATTEMPTS": "1",
-        "AWS_ENDPOINT_URL": endpoint_url,
-        "ATHENA_S3_STAGING_DIR": "s3://dbt-staging-bucket/athena-results/",
-        "ATHENA_S3_DATA_DIR": "s3://dbt-data-bucket/tables/",
-        "ATHENA_SCHEMA": "analytics",
-        "ATHENA_NUM_RETRIES": "0",
-        **overrides,
-    }
 
 
 def statements(log_path: Path) -> list[dict]:
