@@ -32,7 +32,13 @@
         {% if kind == 'append_files' %}
             {% do common.update({'incremental_strategy': 'append'}) %}
         {% else %}
-            {% set tmp_relation = this.schema ~ '.' ~ this.identifier ~ '__dbt_tmp' %}
+            {#- dbt renders incremental_predicates once, at parse time, when `this` still has the
+                profile's schema (dbt-core #6658): name the schema dbt-athena will really put
+                the __dbt_tmp table in, the model's own (or its temp_schema), by the same
+                generate_schema_name dbt itself calls. -#}
+            {% set tmp_schema = model.config.get('temp_schema') or generate_schema_name(
+                model.config.get('schema'), model) %}
+            {% set tmp_relation = tmp_schema ~ '.' ~ this.identifier ~ '__dbt_tmp' %}
             {% do common.update({
                 'incremental_strategy': 'merge',
                 'unique_key': row_key if kind == 'replace_keys' else unique_key,

@@ -18,7 +18,9 @@
         cast(coalesce(sum(cache_read_savings_usd), 0) as {{ bedrock_tenant_costs.money_type() }}) as cache_read_savings_usd,
         cast(sum(case when is_priced then 0 else 1 end) as bigint) as unpriced_invocation_count,
         count(latency_ms) as latency_sample_count,
-        avg(cast(latency_ms as double)) as avg_latency_ms,
+        -- an exact integer sum divided once: the same double on every engine (avg of doubles
+        -- depends on the order the engine adds them in)
+        cast(sum(latency_ms) as double) / count(latency_ms) as avg_latency_ms,
         {{ bedrock_tenant_costs.percentile('cast(latency_ms as double)', 0.5) }} as p50_latency_ms,
         {{ bedrock_tenant_costs.percentile('cast(latency_ms as double)', 0.95) }} as p95_latency_ms,
         {{ bedrock_tenant_costs.percentile('cast(latency_ms as double)', 0.99) }} as p99_latency_ms

@@ -6,12 +6,24 @@
 
 {#
     USD for a token count at a price per 1M tokens, exact: the price is shifted by 1e-6 by
-    multiplying with a decimal literal (dividing a decimal gives a float on DuckDB).
+    multiplying with a typed decimal (dividing a decimal gives a float on DuckDB, and a bare
+    0.000001 is a double on Athena).
 #}
 {% macro tokens_cost_usd(tokens, usd_per_million) %}
     cast(
         cast({{ tokens }} as decimal(38, 0))
-        * (cast({{ usd_per_million }} as {{ bedrock_tenant_costs.price_per_million_type() }}) * cast(0.000001 as decimal(38, 6)))
+        * (cast({{ usd_per_million }} as {{ bedrock_tenant_costs.price_per_million_type() }}) * cast('0.000001' as decimal(38, 6)))
         as {{ bedrock_tenant_costs.money_type() }}
     )
 {% endmacro %}
+
+{#
+    A number from a var as a typed decimal literal: Athena reads a bare `1.5` as a double, so
+    money never meets one. `value` must be a number (validate_vars checks the vars it is used for).
+#}
+{% macro decimal_literal(value, type='decimal(38, 15)') %}
+    {%- if value is not number -%}
+        {{ exceptions.raise_compiler_error("decimal_literal needs a number; got: " ~ value) }}
+    {%- endif -%}
+    cast('{{ value }}' as {{ type }})
+{%- endmacro %}

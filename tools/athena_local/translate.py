@@ -6,7 +6,8 @@ Hive DDL that Athena runs in its Hive engine (`create external table`, `set tblp
 no-op (`msck repair`, which partition projection makes unnecessary).
 
 The rules:
-- `backquotes`: Hive DDL quotes names with backquotes; Trino wants double quotes.
+- `hive_ddl`: Hive DDL quotes names with backquotes (Trino wants double quotes) and says
+  `database` for `schema`.
 - `ctas_properties`: Athena's CTAS `with (table_type=..., is_external=..., location=...,
   partitioned_by=..., partitioning=..., write_compression=..., format=..., field_delimiter=...)`
   becomes the Hive or Iceberg connector's own properties, and an Iceberg table is created in the
@@ -216,9 +217,9 @@ def translate(sql: str) -> Plan:
     for rule in (optimize, vacuum, ctas_properties):
         if (translated := rule(text)) is not None:
             return Plan("trino", translated, (*rules, rule.__name__))
-    if _HIVE_DDL.match(text) and "`" in text:
+    if _HIVE_DDL.match(text):
         text = backquotes(text)
-        if re.match(r"drop\s+(schema|database)\b", text, re.IGNORECASE):
-            text = re.sub(r"\bdatabase\b", "schema", text, count=1, flags=re.IGNORECASE)
-        return Plan("trino", text, (*rules, "backquotes"))
+        # Hive's synonym: `create database` / `drop database` are Trino's `... schema`.
+        text = re.sub(r"^(create|drop)\s+database\b", r"\1 schema", text, flags=re.IGNORECASE)
+        return Plan("trino", text, (*rules, "hive_ddl"))
     return Plan("trino", text, rules)

@@ -9,8 +9,8 @@
       - the day cost at least var anomaly_min_cost_usd (so cents do not page anyone), and
       - the cost is more than var anomaly_multiplier times the baseline median:
         `spike` when the median is above 0, `new_spend` when it is 0.
-    The calendar is every day on which any tenant has usage. On Athena the median is
-    approx_percentile (about 1% error); on DuckDB it is exact.
+    The calendar is every day on which any tenant has usage. The median is exact decimal on both
+    engines (median_decimal), and the vars are compared as typed decimals.
 #}
 
 {%- set multiplier = var('anomaly_multiplier') -%}
@@ -76,10 +76,7 @@ baselines as (
         current_day.tenant_id,
         current_day.usage_date,
         current_day.total_cost_usd,
-        cast(
-            {{ percentile('cast(trailing_day.total_cost_usd as double)', 0.5) }}
-            as {{ money_type() }}
-        ) as baseline_median_cost_usd,
+        {{ median_decimal('trailing_day.total_cost_usd', money_type()) }} as baseline_median_cost_usd,
         count(trailing_day.usage_date) as baseline_day_count
     from tenant_days as current_day
     left join tenant_days as trailing_day
@@ -100,8 +97,8 @@ anomalies as (
     from baselines
     where
         baseline_day_count >= {{ min_baseline_days }}
-        and total_cost_usd >= {{ min_cost_usd }}
-        and total_cost_usd > baseline_median_cost_usd * {{ multiplier }}
+        and total_cost_usd >= {{ decimal_literal(min_cost_usd, money_type()) }}
+        and total_cost_usd > baseline_median_cost_usd * {{ decimal_literal(multiplier, 'decimal(18, 6)') }}
 
 ),
 

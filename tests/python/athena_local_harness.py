@@ -1,0 +1,194 @@
+"""Run the dbt project on the local Athena (tools/athena-local) and compare its marts with DuckDB's.
+
+The local Athena is Trino 476 behind moto's Glue, S3 and an Athena front (see
+tools/athena_local). Every test gets a Glue schema and a log prefix of its own, so tests share
+one running engine without seeing each other's tables or logs.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import trino
+
+from athena_local import __main__ as athena_local
+from athena_local import engine
+from dbt_harness import MARTS, DbtRun, run_dbt
+
+# Every mart, the tables finance and BI read; compared row for row across the engines.
+ALL_MARTS = (
+    "fct_bedrock_invocations",
+    "fct_tenant_daily_usage",
+    "fct_tenant_daily_usage_by_tag",
+    "dim_tenants",
+    "fct_tenant_monthly_statement",
+    "fct_tenant_daily_cost_anomalies",
+    "dq_quarantined_log_lines",
+    "dq_unpriced_usage",
+    "dq_log_files",
+    "dq_daily_attribution",
+    "dq_tenant_attribution_issues",
+)
+# Columns whose value is the time of the run, not a function of the logs.
+RUN_TIME_COLUMNS = {"loaded_at", "first_loaded_at", "last_loaded_at"}
+# Columns holding JSON text: compared as parsed JSON (key order and number spelling differ).
+JSON_COLUMNS = {"cost_by_model_json", "latest_tags_json"}
+
+
+def start_local_athena() -> athena_local.State:
+    """The running local Athena, started if needed; a missing prerequisite fails the test."""
+    try:
+        return athena_local.start(progress=False)
+    except engine.EngineError as error:
+        pytest.fail(f"the local Athena cannot start: {error}", pytrace=False)
+
+
+@dataclass(frozen=True)
+class AthenaProject:
+    """One log set on the local Athena: its own log prefix and Glue schema."""
+
+    state: athena_local.State
+    schema: str
+    log_prefix: str
+
+    @classmethod
+    def new(cls, state: athena_local.State, name: str, prefix_root: str = "data") -> AthenaProject:
+        suffix = uuid.uuid4().hex[:8]
+        # The prefix has a folder named `data` on purpose: the filter that skips Bedrock's data/
+        # side objects must match them below the hour folder only, not anywhere in the URI.
+        return cls(state, f"{name}_{suffix}", f"{prefix_root}/{name}-{suffix}")
+
+    def upload(self, logs_dir: Path) -> int:
+        return athena_local.upload_logs(self.state, logs_dir, self.log_prefix)
+
+    def env(self) -> dict[str, str]:
+        env = athena_local.environment(self.state, self.log_prefix)
+        env["ATHENA_SCHEMA"] = self.schema
+        env["ATHENA_NUM_RETRIES"] = "0"
+        env["AWS_MAX_ATTEMPTS"] = "2"
+        return env
+
+    def log_vars(self) -> dict[str, Any]:
+        return json.loads(self.env()["BEDROCK_COSTS_ATHENA_VARS"])
+
+    def dbt(
+        self, command: list[str], work_dir: Path, extra_vars: dict[str, Any] | None = None
+    ) -> DbtRun:
+        if command[0] in {"build", "test"}:
+            command = [*command, "--exclude-resource-type", "unit_test"]
+        return run_dbt(
+            command,
+            None,
+            work_dir,
+            {**self.log_vars(), **(extra_vars or {})},
+            target="athena",
+            env=self.env(),
+        )
+
+    def create_raw_table(self, work_dir: Path) -> DbtRun:
+        return self.dbt(["run-operation", "create_bedrock_logs_table"], work_dir)
+
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        """Rows of `sql` run on the engine itself (typed values, as the trino client gives them)."""
+        connection = trino.dbapi.connect(
+            host="127.0.0.1",
+            port=self.state.trino_port,
+            user="tests",
+            catalog="awsdatacatalog",
+            schema=self.schema + "_marts",
+        )
+        try:
+            cursor = connection.cursor()
+            cursor.execute(sql)
+            return [tuple(row) for row in cursor.fetchall()]
+        finally:
+            connection.close()
+
+    def columns(self, table: str, layer: str = "marts") -> list[str]:
+        rows = self.query(
+            "select column_name from information_schema.columns "
+            f"where table_schema = '{self.schema}_{layer}' and table_name = '{table}' "
+            "order by ordinal_position"
+        )
+        return [row[0] for row in rows]
+
+
+def _normal(column: str, value: Any) -> Any:
+    """One value in a form both engines give alike (see the module docstring of the tests)."""
+    if value is None:
+        return None
+    if column in JSON_COLUMNS:
+        return json.dumps(json.loads(value, parse_float=Decimal), sort_keys=True, default=str)
+    if isinstance(value, str) and "AWSLogs/" in value:
+        # A file's place: a local path on DuckDB, an s3:// URI on Athena; equal from AWSLogs/ on.
+        return re.sub(r"^.*?(?=AWSLogs/)", "<logs>/", value)
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None)
+    if isinstance(value, Decimal | int | float | bool | date | str):
+        return value
+    return str(value)
+
+
+def _sorted_rows(columns: list[str], rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    keep = [i for i, c in enumerate(columns) if c not in RUN_TIME_COLUMNS]
+    normal = [tuple(_normal(columns[i], row[i]) for i in keep) for row in rows]
+    return sorted(normal, key=lambda row: [(v is None, str(v)) for v in row])
+
+
+def athena_marts(project: AthenaProject) -> dict[str, tuple[list[str], list[tuple[Any, ...]]]]:
+    out = {}
+    for table in ALL_MARTS:
+        columns = project.columns(table)
+        names = ", ".join(f'"{c}"' for c in columns)
+        rows = project.query(f"select {names} from {project.schema}_marts.{table}")
+        out[table] = ([c for c in columns if c not in RUN_TIME_COLUMNS], _sorted_rows(columns, rows))
+    return out
+
+
+def duckdb_marts(run: DbtRun) -> dict[str, tuple[list[str], list[tuple[Any, ...]]]]:
+    out = {}
+    for table in ALL_MARTS:
+        columns = [
+            row[0]
+            for row in run.query(
+                "select column_name from information_schema.columns "
+                f"where table_schema = '{MARTS}' and table_name = '{table}' "
+                "order by ordinal_position"
+            )
+        ]
+        names = ", ".join(f'"{c}"' for c in columns)
+        rows = run.query(f"select {names} from {MARTS}.{table}")
+        out[table] = ([c for c in columns if c not in RUN_TIME_COLUMNS], _sorted_rows(columns, rows))
+    return out
+
+
+def mart_differences(
+    duck: dict[str, tuple[list[str], list[tuple[Any, ...]]]],
+    athena: dict[str, tuple[list[str], list[tuple[Any, ...]]]],
+) -> dict[str, Any]:
+    """Per mart, what differs: columns, or the rows only one engine has (at most 5 each)."""
+    problems: dict[str, Any] = {}
+    for table in ALL_MARTS:
+        duck_columns, duck_rows = duck[table]
+        athena_columns, athena_rows = athena[table]
+        if duck_columns != athena_columns:
+            problems[table] = {"columns": (duck_columns, athena_columns)}
+            continue
+        only_duck = [r for r in duck_rows if r not in athena_rows]
+        only_athena = [r for r in athena_rows if r not in duck_rows]
+        if only_duck or only_athena or len(duck_rows) != len(athena_rows):
+            problems[table] = {
+                "rows": (len(duck_rows), len(athena_rows)),
+                "columns": duck_columns,
+                "only_duckdb": only_duck[:5],
+                "only_athena": only_athena[:5],
+            }
+    return problems
