@@ -9,8 +9,12 @@
     - One string column per line (TEXTFILE, field delimiter \001, which valid JSON never holds):
       a malformed line reaches the quarantine instead of breaking the query or vanishing, as it
       would with the JSON SerDe.
-    - Partition projection on the path (account, Region, YYYY/MM/DD/HH): no crawler, no MSCK
-      REPAIR, and a predicate on log_hour prunes what Athena lists and reads.
+    - Partition projection on the path (account, Region, day YYYY/MM/DD): no crawler, no MSCK
+      REPAIR, and a predicate on log_day prunes what Athena lists and reads. A partition is a
+      day folder; Athena reads the hour folders below it (as it reads every sub-folder of a
+      location). Days, not hours: a first build or full refresh lists days x accounts x Regions
+      since var bedrock_log_first_hour, 24 times fewer than hours, which keeps a long history far
+      from Athena's 1,000,000 partitions per scan (checked at creation, see below).
     - The data/ side objects under each hour are excluded by the models ("$path" filter); the
       permission-check object sits outside every projected location.
 #}
@@ -68,11 +72,14 @@
     {% if not modules.re.fullmatch('[0-9]{4}/[0-9]{2}/[0-9]{2}/[0-9]{2}', first_hour) %}
         {{ exceptions.raise_compiler_error("var bedrock_log_first_hour must look like 2024/01/01/00; got: " ~ first_hour) }}
     {% endif %}
+    {% set first_day = first_hour[:10] %}
+    {% do bedrock_tenant_costs.assert_projection_within_athena_limit(
+        first_day, accounts.split(',') | length, regions.split(',') | length) %}
     {% set ddl %}
 create external table if not exists `{{ var('bedrock_raw_schema') }}`.`invocation_logs_raw` (
   `line` string
 )
-partitioned by (`log_account` string, `log_region` string, `log_hour` string)
+partitioned by (`log_account` string, `log_region` string, `log_day` string)
 row format delimited fields terminated by '\001'
 stored as textfile
 location '{{ location }}'
@@ -82,15 +89,37 @@ tblproperties (
   'projection.log_account.values' = '{{ accounts }}',
   'projection.log_region.type' = 'enum',
   'projection.log_region.values' = '{{ regions }}',
-  'projection.log_hour.type' = 'date',
-  'projection.log_hour.format' = 'yyyy/MM/dd/HH',
-  'projection.log_hour.range' = '{{ first_hour }},NOW',
-  'projection.log_hour.interval' = '1',
-  'projection.log_hour.interval.unit' = 'HOURS',
-  'storage.location.template' = '{{ location }}${log_account}/BedrockModelInvocationLogs/${log_region}/${log_hour}/'
+  'projection.log_day.type' = 'date',
+  'projection.log_day.format' = 'yyyy/MM/dd',
+  'projection.log_day.range' = '{{ first_day }},NOW',
+  'projection.log_day.interval' = '1',
+  'projection.log_day.interval.unit' = 'DAYS',
+  'storage.location.template' = '{{ location }}${log_account}/BedrockModelInvocationLogs/${log_region}/${log_day}/'
 )
     {% endset %}
     {{ return(ddl) }}
+{% endmacro %}
+
+{#
+    Athena reads at most 1,000,000 partitions in one scan, and a first build, a full refresh or a
+    full reconciliation scans every projected one: days since the first day x accounts x Regions.
+    Refuse a table that would exceed a tenth of that today (a year later it still fits), naming
+    the var to change. (https://docs.aws.amazon.com/athena/latest/ug/service-limits.html)
+#}
+{% macro assert_projection_within_athena_limit(first_day, account_count, region_count, limit=100000) %}
+    {% set start = modules.datetime.datetime.strptime(first_day, '%Y/%m/%d').date() %}
+    {% set days = (modules.datetime.date.today() - start).days + 1 %}
+    {% set partitions = days * account_count * region_count %}
+    {% if partitions > limit %}
+        {{ exceptions.raise_compiler_error(
+            "The raw log table would project " ~ partitions ~ " partitions (" ~ days ~ " days since "
+            ~ first_day ~ " x " ~ account_count ~ " accounts x " ~ region_count ~ " Regions); a "
+            ~ "first build scans them all and Athena reads at most 1,000,000 per scan. Set var "
+            ~ "bedrock_log_first_hour to the first hour Bedrock delivered logs, or split accounts "
+            ~ "and Regions over several tables."
+        ) }}
+    {% endif %}
+    {{ return(partitions) }}
 {% endmacro %}
 
 {#

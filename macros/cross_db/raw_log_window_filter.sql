@@ -2,7 +2,7 @@
     Predicate on the raw log source that keeps only record files and, for an incremental run,
     only the delivery hours inside `window` (see incremental_window). It works on the file path
     itself, so engines skip the other files without opening them: DuckDB prunes files by a filter
-    on `filename`; Athena prunes partitions by the projected `log_hour` partition column.
+    on `filename`; Athena prunes partitions by the projected `log_day` partition column.
 #}
 {% macro raw_log_window_filter(window) %}
     {{ return(adapter.dispatch('raw_log_window_filter', 'bedrock_tenant_costs')(window)) }}
@@ -20,12 +20,19 @@
     {%- endif -%}
 {% endmacro %}
 
+{#- A record file sits directly in its hour folder (.../YYYY/MM/DD/HH/<file>); Bedrock's data/
+    side objects are one folder deeper. Anchored at the end of "$path" (the whole s3:// URI), so
+    that a bucket or prefix with a folder named data keeps its records. The window prunes the
+    projected log_day partitions (whole days) and then keeps exactly its hours by the path. -#}
 {% macro default__raw_log_window_filter(window) %}
-    ("$path" not like '%/data/%'
+    {%- set hour_of_path = "regexp_extract(\"$path\", '/([0-9]{4}/[0-9]{2}/[0-9]{2}/[0-9]{2})/[^/]+$', 1)" -%}
+    (regexp_like("$path", '/[0-9]{4}/[0-9]{2}/[0-9]{2}/[0-9]{2}/[^/]+$')
     {%- if window is not none %}
-    and log_hour >= '{{ bedrock_tenant_costs.log_hour_text(window.start) }}'
+    and log_day >= '{{ bedrock_tenant_costs.log_hour_text(window.start)[:10] }}'
+    and {{ hour_of_path }} >= '{{ bedrock_tenant_costs.log_hour_text(window.start) }}'
     {%- if window.end is not none %}
-    and log_hour < '{{ bedrock_tenant_costs.log_hour_text(window.end) }}'
+    and log_day <= '{{ bedrock_tenant_costs.log_hour_text(window.end)[:10] }}'
+    and {{ hour_of_path }} < '{{ bedrock_tenant_costs.log_hour_text(window.end) }}'
     {%- endif %}
     {%- endif -%})
 {% endmacro %}

@@ -70,8 +70,7 @@ class AthenaProject:
         return athena_local.upload_logs(self.state, logs_dir, self.log_prefix)
 
     def env(self) -> dict[str, str]:
-        env = athena_local.environment(self.state, self.log_prefix)
-        env["ATHENA_SCHEMA"] = self.schema
+        env = athena_local.environment(self.state, self.log_prefix, self.schema)
         env["ATHENA_NUM_RETRIES"] = "0"
         env["AWS_MAX_ATTEMPTS"] = "2"
         return env
@@ -147,6 +146,8 @@ def athena_marts(project: AthenaProject) -> dict[str, tuple[list[str], list[tupl
     out = {}
     for table in ALL_MARTS:
         columns = project.columns(table)
+        if not columns:
+            raise AssertionError(f"{project.schema}_marts.{table} does not exist on the local Athena")
         names = ", ".join(f'"{c}"' for c in columns)
         rows = project.query(f"select {names} from {project.schema}_marts.{table}")
         out[table] = ([c for c in columns if c not in RUN_TIME_COLUMNS], _sorted_rows(columns, rows))

@@ -188,8 +188,12 @@ def upload_logs(state: State, logs: Path, prefix: str) -> int:
     return count
 
 
-def log_vars(state: State, prefix: str) -> dict[str, Any]:
-    """The vars the raw table needs, read from what the log bucket holds under prefix."""
+def log_vars(state: State, prefix: str, schema: str) -> dict[str, Any]:
+    """The vars the raw table needs, read from what the log bucket holds under prefix.
+
+    The raw table gets a Glue database of its own per ATHENA_SCHEMA (`<schema>_raw`), so that two
+    log sets built into two schemas never share one raw table.
+    """
     s3 = aws_client("s3", state.endpoint)
     base = f"{prefix}/AWSLogs/" if prefix else "AWSLogs/"
     accounts, regions, hours = set(), set(), set()
@@ -206,10 +210,13 @@ def log_vars(state: State, prefix: str) -> dict[str, Any]:
         "bedrock_log_accounts": sorted(accounts) or [ACCOUNT_ID],
         "bedrock_log_regions": sorted(regions) or [REGION],
         "bedrock_log_first_hour": min(hours) if hours else "2024/01/01/00",
+        "bedrock_raw_schema": f"{schema}_raw",
     }
 
 
-def environment(state: State, prefix: str) -> dict[str, str]:
+def environment(state: State, prefix: str, schema: str | None = None) -> dict[str, str]:
+    """What a command needs to reach the local Athena; schema defaults to $ATHENA_LOCAL_SCHEMA."""
+    schema = schema or os.environ.get("ATHENA_LOCAL_SCHEMA") or "bedrock_costs"
     env = {
         "AWS_ENDPOINT_URL": state.endpoint,
         "AWS_ACCESS_KEY_ID": "testing",
@@ -220,11 +227,11 @@ def environment(state: State, prefix: str) -> dict[str, str]:
         "ATHENA_WORK_GROUP": "primary",
         "ATHENA_S3_STAGING_DIR": f"s3://{RESULTS_BUCKET}/results/",
         "ATHENA_S3_DATA_DIR": f"s3://{DATA_BUCKET}/tables/",
-        "ATHENA_SCHEMA": os.environ.get("ATHENA_LOCAL_SCHEMA") or "bedrock_costs",
+        "ATHENA_SCHEMA": schema,
         "ATHENA_POLL_INTERVAL": "0.05",
         "BEDROCK_COSTS_TARGET": "athena",
         "ATHENA_LOCAL_TRINO_PORT": str(state.trino_port),
-        "BEDROCK_COSTS_ATHENA_VARS": json.dumps(log_vars(state, prefix)),
+        "BEDROCK_COSTS_ATHENA_VARS": json.dumps(log_vars(state, prefix, schema)),
     }
     return env
 

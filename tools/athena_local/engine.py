@@ -245,6 +245,8 @@ def write_etc(config: EngineConfig) -> Path:
                 "hive.non-managed-table-writes-enabled": "true",
                 "hive.non-managed-table-creates-enabled": "true",
                 "hive.partition-projection-enabled": "true",
+                # Athena reads every sub-folder of a table or partition location.
+                "hive.recursive-directories": "true",
                 "hive.metastore-cache-ttl": "0s",
                 **s3,
             }
