@@ -18,8 +18,17 @@
     ) as object_entries
 {% endmacro %}
 
+{#- Trino cannot cast a JSON object or array to varchar, so a map(varchar, varchar) cast fails
+    as a whole when one value is not a scalar, and every tag of the request (its tenant too)
+    would be lost. Cast to map(varchar, json), then give each value as DuckDB does: a string as
+    itself, any other value as its JSON text, a JSON null as null. -#}
 {% macro default__cross_join_json_object_entries(column, key_alias, value_alias) %}
     cross join unnest(
-        coalesce(try(cast(json_parse({{ column }}) as map(varchar, varchar))), map())
+        transform_values(
+            coalesce(try(cast(json_parse({{ column }}) as map(varchar, json))), map()),
+            (entry_key, entry_value) -> coalesce(
+                json_extract_scalar(entry_value, '$'), nullif(json_format(entry_value), 'null')
+            )
+        )
     ) as object_entries ({{ key_alias }}, {{ value_alias }})
 {% endmacro %}

@@ -1,7 +1,8 @@
 {#
     Extracts many JSON paths from one text column in a single pass and returns them as an array of
     strings, in the order given (read them back with `arr[1]`, `arr[2]`, ... which both engines
-    support). Scalars come back as text, a missing path as null.
+    support). Scalars come back as text, objects and arrays as their JSON text, a missing path
+    or a JSON null as null.
 
     Paths use the DuckDB JSONPath spelling: `$.a.b`, `$.a."key-with-dashes"`, and `[#-1]` for the
     last element of an array. The Athena variant rewrites them for Trino.
@@ -20,12 +21,15 @@
     ])
 {% endmacro %}
 
+{#- The text is parsed once (bound to `parsed_json` by a one-element transform), not once per
+    path. json_extract_scalar is null for an object or array on Trino, where DuckDB gives its
+    JSON text: such a value falls back to json_format. -#}
 {% macro default__json_extract_paths(column, paths) %}
-    array[
+    element_at(transform(array[json_parse({{ column }})], parsed_json -> array[
         {%- for path in paths %}
-        {{ bedrock_tenant_costs.trino_json_scalar(column, path) }}{{ "," if not loop.last }}
+        {{ bedrock_tenant_costs.trino_json_scalar('parsed_json', path) }}{{ "," if not loop.last }}
         {%- endfor %}
-    ]
+    ]), 1)
 {% endmacro %}
 
 {# Trino: no `[#-1]` in JSONPath, and quoted keys are written ["key"]. #}
@@ -39,6 +43,10 @@
             {{ bedrock_tenant_costs.sql_string_literal('$' ~ rest) }}
         )
     {%- else -%}
-        json_extract_scalar({{ column }}, {{ bedrock_tenant_costs.sql_string_literal(trino_path) }})
+        {%- set literal = bedrock_tenant_costs.sql_string_literal(trino_path) -%}
+        coalesce(
+            json_extract_scalar({{ column }}, {{ literal }}),
+            nullif(json_format(json_extract({{ column }}, {{ literal }})), 'null')
+        )
     {%- endif -%}
 {% endmacro %}

@@ -9,9 +9,43 @@
     per rejected line (post-hook). The row's log_record_id is the object key and line number, so
     a rerun or a later run reading the same file again never inserts it twice.
 
-    On Athena the text reader replaces undecodable bytes with U+FFFD instead of failing, so such
-    a line is parsed (or quarantined as invalid JSON) like any other: both hooks are empty.
+    On Athena the text reader neither fails nor skips such a line: it passes the bytes through
+    (measured on Trino 476; Athena's own reader is not documented on this). So both hooks are
+    empty there, and line_decoding_problem quarantines the same lines for the same reasons in
+    the model itself: bytes that are not UTF-8 (`invalid_utf8`) and lines over DuckDB's 16 MiB
+    reader limit (`line_too_long`). Athena fails a query on a line over 32 MB (its row limit):
+    such a line stops the run, with Athena's error, and cannot be quarantined there.
 #}
+{#- The quarantine reasons of lines the reader skipped (so they are no rows of the source), as a
+    SQL list for `in`: DuckDB's reject list; none on Athena. -#}
+{% macro reader_skipped_line_reasons() %}
+    {{ return(adapter.dispatch('reader_skipped_line_reasons', 'bedrock_tenant_costs')()) }}
+{% endmacro %}
+
+{% macro duckdb__reader_skipped_line_reasons() %}
+    {{- return("('invalid_utf8', 'line_too_long', 'unreadable_line')") -}}
+{% endmacro %}
+
+{% macro default__reader_skipped_line_reasons() %}
+    {{- return("(cast(null as varchar))") -}}
+{% endmacro %}
+
+{% macro line_decoding_problem(column) %}
+    {{ return(adapter.dispatch('line_decoding_problem', 'bedrock_tenant_costs')(column)) }}
+{% endmacro %}
+
+{#- DuckDB's reader has already taken such lines out (see above): nothing to find here -#}
+{% macro duckdb__line_decoding_problem(column) %}cast(null as varchar){% endmacro %}
+
+{#- from_utf8 replaces every invalid sequence by U+FFFD, so a line that is not valid UTF-8
+    differs from its own round trip -#}
+{% macro default__line_decoding_problem(column) %}
+    case
+        when length(to_utf8({{ column }})) > 16777216 then 'line_too_long'
+        when from_utf8(to_utf8({{ column }})) <> {{ column }} then 'invalid_utf8'
+    end
+{% endmacro %}
+
 {% macro reader_rejects_reset() %}
     {{ return(adapter.dispatch('reader_rejects_reset', 'bedrock_tenant_costs')()) }}
 {% endmacro %}

@@ -3,9 +3,10 @@
 
     1. raw lines = base rows, for the delivery hours of the latest load: every non-blank raw line
        of those hours, counted straight from the source, is a row of base_bedrock__log_lines.
-       Lines the reader cannot decode (not UTF-8, too long) are not rows of the source at all:
-       the reader skips them and the base model quarantines them from its reject list (DuckDB),
-       so they are added to the source's side. Earlier hours were checked by the run that loaded
+       Lines the reader cannot decode (not UTF-8, too long) are not rows of the source at all on
+       DuckDB: the reader skips them and the base model quarantines them from its reject list,
+       so they are added to the source's side (reader_skipped_line_reasons; none on Athena,
+       whose reader passes them on). Earlier hours were checked by the run that loaded
        them (log files are immutable), so a daily run re-reads days, not the history; a first
        build, or var reconcile_full_history, checks every hour.
     2. no unloaded lines: log files before those hours that were never loaded (delivered after
@@ -18,7 +19,7 @@
 #}
 
 {%- set window = none if var('reconcile_full_history') else latest_load_window() -%}
-{%- set reader_reasons = "('invalid_utf8', 'line_too_long', 'unreadable_line')" -%}
+{%- set reader_reasons = reader_skipped_line_reasons() -%}
 
 with
 

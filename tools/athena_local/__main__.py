@@ -41,6 +41,11 @@ def state_dir() -> Path:
     return Path(os.environ.get("ATHENA_LOCAL_STATE") or engine.cache_dir() / "athena-local")
 
 
+def faults_file() -> Path:
+    """Where a test writes the failures the Athena front injects (see aws_server)."""
+    return state_dir() / "faults.json"
+
+
 @dataclass
 class State:
     aws_port: int
@@ -126,6 +131,7 @@ def start(progress: bool = True) -> State:
     env.pop("AWS_ENDPOINT_URL", None)
     command = [sys.executable, "-m", "athena_local.aws_server", "--port", str(aws_port)]
     command += ["--trino-port", str(trino_port), "--statement-log", str(directory / "statements.jsonl")]
+    command += ["--faults-file", str(faults_file())]
     with aws_log.open("ab") as log:
         aws = subprocess.Popen(
             command, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True

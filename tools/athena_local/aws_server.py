@@ -23,6 +23,7 @@ import io
 import json
 import logging
 import os
+import re
 import threading
 import time
 import traceback
@@ -111,6 +112,8 @@ class Front:
             gate, problem = check_syntax(execution.query)
             if problem:
                 raise AthenaQueryError(problem)
+            if injected := take_injected_fault(execution.query):
+                raise AthenaQueryError(injected)
             execution.plan = plan = translate(execution.query)
             if plan.kind == "trino":
                 self._run_on_trino(execution, plan.sql)
@@ -171,6 +174,33 @@ class Front:
         }
         with self.lock, open(self.statement_log, "a", encoding="utf-8") as handle:
             handle.write(json.dumps(entry) + "\n")
+
+
+FAULTS_FILE: str | None = None
+
+
+def take_injected_fault(query: str) -> str | None:
+    """A failure a test asked for: the first rule of FAULTS_FILE whose regex the query matches.
+
+    FAULTS_FILE holds JSON `[{"pattern": "...", "message": "...", "times": 1}]`; a rule is used up
+    after `times` matches. Lets a test fail one statement of a run (e.g. the MERGE after a
+    DELETE pre-hook) the way Athena can fail any statement.
+    """
+    if not FAULTS_FILE or not os.path.exists(FAULTS_FILE):
+        return None
+    with _FAULTS_LOCK:
+        with open(FAULTS_FILE, encoding="utf-8") as handle:
+            rules = json.load(handle)
+        for rule in rules:
+            if rule.get("times", 1) > 0 and re.search(rule["pattern"], query, re.I | re.S):
+                rule["times"] = rule.get("times", 1) - 1
+                with open(FAULTS_FILE, "w", encoding="utf-8") as handle:
+                    json.dump(rules, handle)
+                return str(rule.get("message") or "injected fault")
+    return None
+
+
+_FAULTS_LOCK = threading.Lock()
 
 
 class AthenaQueryError(Exception):
@@ -347,7 +377,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--trino-port", type=int, required=True)
     parser.add_argument("--statement-log", help="JSON lines, one per Athena statement")
+    parser.add_argument("--faults-file", help="failures to inject (see take_injected_fault)")
     args = parser.parse_args(argv)
+    global FAULTS_FILE
+    FAULTS_FILE = args.faults_file
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     install(args.trino_port, args.statement_log)

@@ -115,6 +115,7 @@ classified as (
         raw_line,
         source_file,
         {{ hash_text('raw_line') }} as line_hash,
+        {{ line_decoding_problem('raw_line') }} as decoding_problem,
         {{ is_valid_json('raw_line') }} as is_valid_json
     from new_lines
 
@@ -159,6 +160,7 @@ renamed as (
         field_values[{{ loop.index }}] as {{ name }},
         {%- endfor %}
         request_metadata_json,
+        decoding_problem,
         is_valid_json,
         is_json_object
     from extracted
@@ -179,6 +181,7 @@ validated as (
     select
         *,
         case
+            when decoding_problem is not null then decoding_problem
             when not is_valid_json then 'invalid_json'
             when not is_json_object then 'not_a_json_object'
             when schema_type is not null and schema_type <> 'ModelInvocationLog'
