@@ -14,6 +14,15 @@
     end
 {% endmacro %}
 
+{#- from_iso8601_timestamp alone would accept a zone-less or date-only text (reading it in the
+    session's zone), refuse a space for the T, and cut the digits below a millisecond: the same
+    pattern as on DuckDB decides what is a timestamp, and the nanosecond variant parses it. -#}
 {% macro default__parse_iso8601_utc(column) %}
-    try(cast(from_iso8601_timestamp({{ column }}) at time zone 'UTC' as timestamp(6)))
+    case
+        when regexp_like({{ column }}, '\A\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})\z')
+            then try(cast(
+                from_iso8601_timestamp_nanos(replace({{ column }}, ' ', 'T')) at time zone 'UTC'
+                as timestamp(6)
+            ))
+    end
 {% endmacro %}

@@ -31,8 +31,10 @@
     and log_day >= '{{ bedrock_tenant_costs.log_hour_text(window.start)[:10] }}'
     and {{ hour_of_path }} >= '{{ bedrock_tenant_costs.log_hour_text(window.start) }}'
     {%- if window.end is not none %}
-    and log_day <= '{{ bedrock_tenant_costs.log_hour_text(window.end)[:10] }}'
-    and {{ hour_of_path }} < '{{ bedrock_tenant_costs.log_hour_text(window.end) }}'
+    {%- set end_hour = bedrock_tenant_costs.log_hour_text(window.end) %}
+    {#- an end at midnight excludes its whole day; any later hour needs that day's partition #}
+    and log_day {{ '<' if end_hour.endswith('/00') else '<=' }} '{{ end_hour[:10] }}'
+    and {{ hour_of_path }} < '{{ end_hour }}'
     {%- endif %}
     {%- endif -%})
 {% endmacro %}

@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 import trino
-
 from athena_local import __main__ as athena_local
 from athena_local import engine
+
 from dbt_harness import MARTS, DbtRun, run_dbt
 
 # Every mart, the tables finance and BI read; compared row for row across the engines.
@@ -149,7 +149,9 @@ def _without_reader_specifics(columns: list[str], row: tuple[Any, ...]) -> tuple
         return row
     if row[columns.index("quarantine_reason")] not in READER_REASONS:
         return row
-    return tuple(None if c in READER_SPECIFIC_COLUMNS else v for c, v in zip(columns, row, strict=True))
+    return tuple(
+        None if c in READER_SPECIFIC_COLUMNS else v for c, v in zip(columns, row, strict=True)
+    )
 
 
 def _sorted_rows(columns: list[str], rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
@@ -164,10 +166,15 @@ def athena_marts(project: AthenaProject) -> dict[str, tuple[list[str], list[tupl
     for table in ALL_MARTS:
         columns = project.columns(table)
         if not columns:
-            raise AssertionError(f"{project.schema}_marts.{table} does not exist on the local Athena")
+            raise AssertionError(
+                f"{project.schema}_marts.{table} does not exist on the local Athena"
+            )
         names = ", ".join(f'"{c}"' for c in columns)
         rows = project.query(f"select {names} from {project.schema}_marts.{table}")
-        out[table] = ([c for c in columns if c not in RUN_TIME_COLUMNS], _sorted_rows(columns, rows))
+        out[table] = (
+            [c for c in columns if c not in RUN_TIME_COLUMNS],
+            _sorted_rows(columns, rows),
+        )
     return out
 
 
@@ -184,7 +191,10 @@ def duckdb_marts(run: DbtRun) -> dict[str, tuple[list[str], list[tuple[Any, ...]
         ]
         names = ", ".join(f'"{c}"' for c in columns)
         rows = run.query(f"select {names} from {MARTS}.{table}")
-        out[table] = ([c for c in columns if c not in RUN_TIME_COLUMNS], _sorted_rows(columns, rows))
+        out[table] = (
+            [c for c in columns if c not in RUN_TIME_COLUMNS],
+            _sorted_rows(columns, rows),
+        )
     return out
 
 

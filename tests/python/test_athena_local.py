@@ -17,7 +17,6 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -102,8 +101,10 @@ def sample_scenario(local_athena: Any, tmp_path_factory: pytest.TempPathFactory)
     root = tmp_path_factory.mktemp("athena-sample")
     generated = root / "generated"
     done = subprocess.run(
-        [str(BEDROCK_COSTS), "sample-logs", "--out", str(generated), "--days", str(SAMPLE_DAYS)]
-        + ["--invocations", str(SAMPLE_INVOCATIONS), "--quiet"],
+        [
+            *(str(BEDROCK_COSTS), "sample-logs", "--out", str(generated)),
+            *("--days", str(SAMPLE_DAYS), "--invocations", str(SAMPLE_INVOCATIONS), "--quiet"),
+        ],
         capture_output=True,
         text=True,
         check=False,
@@ -191,7 +192,9 @@ def test_docs_generate_reads_the_athena_catalog(sample_scenario: Scenario) -> No
 
 def _report_payload(path: Path) -> dict[str, Any]:
     html = path.read_text()
-    match = re.search(r'<script type="application/json" id="report-data">(.*?)</script>', html, re.S)
+    match = re.search(
+        r'<script type="application/json" id="report-data">(.*?)</script>', html, re.S
+    )
     assert match, "no report data in the page"
     payload = json.loads(match.group(1))
     payload["meta"].pop("generated_at")
@@ -213,8 +216,10 @@ def test_report_reads_the_athena_marts_through_pyathena(
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     duck = subprocess.run(
-        [str(BEDROCK_COSTS), "report", "--database", str(sample_scenario.duck.database)]
-        + ["--out", str(duck_page)],
+        [
+            *(str(BEDROCK_COSTS), "report", "--database", str(sample_scenario.duck.database)),
+            *("--out", str(duck_page)),
+        ],
         capture_output=True,
         text=True,
         check=False,
@@ -226,7 +231,7 @@ def test_report_reads_the_athena_marts_through_pyathena(
 
 
 @pytest.fixture(scope="module")
-def handwritten(local_athena: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+def handwritten(local_athena: Any, tmp_path_factory: pytest.TempPathFactory) -> Any:
     root = tmp_path_factory.mktemp("athena-handwritten")
     logs = materialize_fixture_logs(HANDWRITTEN_FIXTURE, root / "logs")
     project = AthenaProject.new(local_athena, "handwritten")
@@ -237,7 +242,7 @@ def handwritten(local_athena: Any, tmp_path_factory: pytest.TempPathFactory) -> 
     assert athena.ok, athena.output[-6000:]
     duck = run_dbt(["build"], logs, root / "duck", HANDWRITTEN_VARS)
     assert duck.ok, duck.output[-6000:]
-    yield project, root, duck
+    return project, root, duck
 
 
 def test_handwritten_records_give_equal_marts(handwritten: Any) -> None:
@@ -259,7 +264,8 @@ def test_a_tampered_mart_fails_its_reconciliation_test_on_trino(handwritten: Any
             HANDWRITTEN_VARS,
         )
         assert not run.ok
-        assert "FAIL" in run.output and "assert_daily_usage_reconciles_to_invocations" in run.output
+        assert "FAIL" in run.output
+        assert "assert_daily_usage_reconciles_to_invocations" in run.output
     finally:
         project.query(
             f"update {schema}.fct_tenant_daily_usage set input_tokens = input_tokens - 1"
@@ -323,7 +329,9 @@ def test_a_merge_that_fails_after_its_delete_is_repaired_by_the_next_run(
         )
     )
     try:
-        failed = project.dbt(["build", "--select", "fct_tenant_daily_usage"], work, HANDWRITTEN_VARS)
+        failed = project.dbt(
+            ["build", "--select", "fct_tenant_daily_usage"], work, HANDWRITTEN_VARS
+        )
     finally:
         faults.unlink(missing_ok=True)
     assert not failed.ok
@@ -343,9 +351,7 @@ def athena_local_faults() -> Path:
     return athena_local.faults_file()
 
 
-def test_fault_set_gives_equal_marts(
-    local_athena: Any, tmp_path: Path
-) -> None:
+def test_fault_set_gives_equal_marts(local_athena: Any, tmp_path: Path) -> None:
     from test_faults import faulty_logs
 
     logs = faulty_logs(tmp_path / "logs")

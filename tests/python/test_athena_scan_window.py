@@ -3,7 +3,7 @@
 The incremental form of base_bedrock__log_lines (the only model that reads the raw logs) is
 compiled for Athena against the offline double, with a scripted watermark. The compiled SQL is
 parsed with sqlglot: every read of the raw table must sit in a SELECT whose WHERE is a chain of
-ANDs holding `log_hour >= '<watermark day - lookback_days>/00'` (and `< end` for a backfill), the
+ANDs holding `log_day >= '<watermark day - lookback_days>'` (and `< end` for a backfill), the
 predicate Athena's partition projection uses to pick S3 prefixes. Bytes outside the window are
 therefore never listed nor read. See BENCHMARKS.md, "Athena cost model".
 """
@@ -24,7 +24,7 @@ from dbt_harness import athena_env, compiled_sql, run_dbt
 pytestmark = pytest.mark.dbt
 
 RAW_TABLE = "invocation_logs_raw"
-PARTITION_COLUMN = "log_hour"
+PARTITION_COLUMN = "log_day"
 MODEL = "models/staging/bedrock/base/base_bedrock__log_lines.sql"
 WATERMARK = "2026-10-30 17:00:00.000000"
 
@@ -91,7 +91,7 @@ def _conjuncts(condition: exp.Expression) -> list[exp.Expression]:
 
 
 def raw_partition_bounds(sql: str) -> list[dict[str, str]]:
-    """For each read of the raw table: the literal bounds its WHERE puts on log_hour.
+    """For each read of the raw table: the literal bounds its WHERE puts on log_day.
 
     Only bounds that every row must satisfy count (top-level AND terms comparing the bare
     partition column with a string literal), so a bound inside an OR does not count.
@@ -118,7 +118,7 @@ def raw_partition_bounds(sql: str) -> list[dict[str, str]]:
     return bounds
 
 
-@pytest.mark.parametrize(("lookback", "first_hour"), [(3, "2026/10/27/00"), (7, "2026/10/23/00")])
+@pytest.mark.parametrize(("lookback", "first_hour"), [(3, "2026/10/27"), (7, "2026/10/23")])
 def test_daily_run_reads_only_the_lookback_partitions(
     double: athena_double.AthenaDoubleServer, tmp_path: Path, lookback: int, first_hour: str
 ) -> None:
@@ -133,15 +133,15 @@ def test_backfill_reads_only_its_days(
     sql = compile_incremental(
         double, tmp_path, {"backfill_from": "2026-10-05", "backfill_to": "2026-10-07"}
     )
-    assert raw_partition_bounds(sql) == [{">=": "2026/10/05/00", "<": "2026/10/08/00"}]
+    assert raw_partition_bounds(sql) == [{">=": "2026/10/05", "<": "2026/10/08"}]
 
 
 @pytest.mark.parametrize(
     "where",
     [
-        "\"$path\" not like '%/data/%'",
-        "\"$path\" not like '%/data/%' or log_hour >= '2026/10/27/00'",
-        "substr(log_hour, 1, 10) >= '2026/10/27'",
+        "regexp_like(\"$path\", '/[0-9]{4}/[0-9]{2}/[0-9]{2}/[0-9]{2}/[^/]+$')",
+        "regexp_like(\"$path\", '/data/') or log_day >= '2026/10/27'",
+        "substr(log_day, 1, 7) >= '2026/10'",
     ],
 )
 def test_the_check_rejects_an_unbounded_or_unprunable_read(where: str) -> None:

@@ -96,10 +96,10 @@ def test_raw_table_is_a_projected_single_column_text_table(
     assert "`line` string" in ddl
     assert "fields terminated by '\\001'" in ddl
     assert "'projection.enabled' = 'true'" in ddl
-    assert "'projection.log_hour.format' = 'yyyy/MM/dd/HH'" in ddl
+    assert "'projection.log_day.format' = 'yyyy/MM/dd'" in ddl
     assert (
         "s3://bedrock-logs-bucket/bedrock/AWSLogs/${log_account}/BedrockModelInvocationLogs/"
-        "${log_region}/${log_hour}/" in ddl
+        "${log_region}/${log_day}/" in ddl
     )
 
 
@@ -115,7 +115,12 @@ def test_second_build_merges_into_iceberg_facts(
     ):
         assert model in targets
     fct_merge = next(m for m in merges if "fct_bedrock_invocations" in m.split("using")[0])
-    assert "target.usage_date >= (select min(usage_date)" in fct_merge
+    # The predicate names the __dbt_tmp table where dbt-athena creates it: the model's own
+    # schema, not the profile's (dbt renders incremental_predicates at parse time).
+    assert (
+        "target.usage_date >= (select min(usage_date) from "
+        "analytics_marts.fct_bedrock_invocations__dbt_tmp)" in fct_merge
+    )
     ctas = [s["query"] for s in statements(double.log_path) if "table_type='iceberg'" in s["query"]]
     assert any("fct_bedrock_invocations" in q for q in ctas)
 
@@ -141,8 +146,8 @@ def test_incremental_raw_scan_is_bounded_by_the_lookback_window(
     )
     assert run.ok, run.output[-4000:]
     sql = compiled_sql(built_twice, "models/staging/bedrock/base/base_bedrock__log_lines.sql")
-    assert "log_hour >= '2026/10/27/00'" in sql
-    assert "\"$path\" not like '%/data/%'" in sql
+    assert "log_day >= '2026/10/27'" in sql
+    assert "regexp_like(\"$path\", '/[0-9]{4}/[0-9]{2}/[0-9]{2}/[0-9]{2}/[^/]+$')" in sql
     assert athena_double.check_syntax(sql)[1] is None
 
 
@@ -202,7 +207,7 @@ def test_compile_against_a_plain_aws_endpoint_parses_under_trino(
                 "partition_keys": {
                     "log_account": "string",
                     "log_region": "string",
-                    "log_hour": "string",
+                    "log_day": "string",
                 },
             }
         ],

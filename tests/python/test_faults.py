@@ -161,6 +161,24 @@ HOSTILE_TAGS = {
     "Robert'); --": "key with quotes",
 }
 LINE_FAULTS.append(("hostile", line(record("hostile", requestMetadata=HOSTILE_TAGS)), "parsed"))
+# timestamps either engine could read differently: without a zone, a date alone, a space for T
+LINE_FAULTS += [
+    ("no-zone", line(record("no-zone", timestamp="2026-10-01T23:00:00")), "invalid_timestamp"),
+    ("date-only", line(record("date-only", timestamp="2026-10-01")), "invalid_timestamp"),
+    ("space-t", line(record("space-t", timestamp="2026-10-01 23:10:00Z")), "parsed"),
+    # a count with a newline inside the JSON string: not a whole number
+    (
+        "newline-tokens",
+        line(record("nl", input={"inputTokenCount": "12\n"})),
+        "invalid_token_count",
+    ),
+    # a tag value that is not a string: kept as its JSON text, the other tags (tenant) kept too
+    (
+        "object-tag",
+        line(record("object-tag", requestMetadata={"tenantId": "faults", "n": 5, "o": {"a": 1}})),
+        "parsed",
+    ),
+]
 LINE_FAULTS.append(
     (
         "no-metadata",
@@ -297,7 +315,9 @@ def test_hostile_tags_are_data_flagged_and_never_sql(built: tuple[Path, DbtRun])
         f"""select sum(out_of_spec_metadata_invocation_count)
         from {MARTS}.dq_daily_attribution"""
     )
-    assert flagged == 1  # over 256 characters, a non-ASCII letter, a quote in a key
+    # hostile: over 256 characters, a non-ASCII letter, a quote in a key; object-tag: a JSON
+    # object as a value (Bedrock takes strings only)
+    assert flagged == 2
 
 
 def test_unattributed_share_per_day(built: tuple[Path, DbtRun]) -> None:

@@ -11,6 +11,7 @@ dbt-athena, pyathena and boto3 need to reach the local Athena. See README, "Loca
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -107,7 +108,9 @@ def _wait_for_port(port: int, pid: int, log: Path, timeout: float = 60.0) -> Non
                 return
         except OSError:
             time.sleep(0.2)
-    raise engine.EngineError(f"the local AWS endpoint did not answer within {timeout:.0f} s; see {log}")
+    raise engine.EngineError(
+        f"the local AWS endpoint did not answer within {timeout:.0f} s; see {log}"
+    )
 
 
 def start(progress: bool = True) -> State:
@@ -130,7 +133,12 @@ def start(progress: bool = True) -> State:
     }
     env.pop("AWS_ENDPOINT_URL", None)
     command = [sys.executable, "-m", "athena_local.aws_server", "--port", str(aws_port)]
-    command += ["--trino-port", str(trino_port), "--statement-log", str(directory / "statements.jsonl")]
+    command += [
+        "--trino-port",
+        str(trino_port),
+        "--statement-log",
+        str(directory / "statements.jsonl"),
+    ]
     command += ["--faults-file", str(faults_file())]
     with aws_log.open("ab") as log:
         aws = subprocess.Popen(
@@ -164,10 +172,8 @@ def stop(quiet: bool = False) -> None:
     state = State(**json.loads(path.read_text()))
     for pid in (state.trino_pid, state.aws_pid):
         if _alive(pid):
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
     for pid in (state.trino_pid, state.aws_pid):
         for _ in range(100):
             if not _alive(pid):
@@ -188,7 +194,11 @@ def upload_logs(state: State, logs: Path, prefix: str) -> int:
     s3 = aws_client("s3", state.endpoint)
     count = 0
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        key = f"{prefix}/{path.relative_to(logs).as_posix()}" if prefix else path.relative_to(logs).as_posix()
+        key = (
+            f"{prefix}/{path.relative_to(logs).as_posix()}"
+            if prefix
+            else path.relative_to(logs).as_posix()
+        )
         s3.upload_file(str(path), LOG_BUCKET, key)
         count += 1
     return count
@@ -256,7 +266,8 @@ def parser() -> argparse.ArgumentParser:
         ),
         epilog=(
             "example: tools/athena-local --logs data/sample-logs -- .venv/bin/dbt build "
-            "--target athena --vars \"$BEDROCK_COSTS_ATHENA_VARS\" --exclude-resource-type unit_test\n"
+            '--target athena --vars "$BEDROCK_COSTS_ATHENA_VARS" '
+            "--exclude-resource-type unit_test\n"
             "Quote the variable as shown when the command runs in a shell (bash -c '...')."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -265,7 +276,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--log-prefix",
         default=DEFAULT_LOG_PREFIX,
-        help=f"key prefix of the logs in s3://{LOG_BUCKET}/ (default: %(default)s), e.g. data/bedrock",
+        help=f"key prefix of the logs in s3://{LOG_BUCKET}/ (default: %(default)s), "
+        "e.g. data/bedrock",
     )
     p.add_argument("--stop", action="store_true", help="stop the engine and the AWS endpoint")
     p.add_argument("--status", action="store_true", help="say whether it runs, and where")
@@ -294,7 +306,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.logs:
         count = upload_logs(state, args.logs, prefix)
         if not args.quiet:
-            print(f"athena-local: uploaded {count} files to s3://{LOG_BUCKET}/{prefix}/", flush=True)
+            print(
+                f"athena-local: uploaded {count} files to s3://{LOG_BUCKET}/{prefix}/", flush=True
+            )
     if not command:
         if not args.quiet:
             print(f"athena-local: running; AWS endpoint {state.endpoint}; logs in {state_dir()}")

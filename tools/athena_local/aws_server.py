@@ -109,7 +109,7 @@ class Front:
     def _run(self, query_id: str, execution: Execution) -> None:
         execution.state = "RUNNING"
         try:
-            gate, problem = check_syntax(execution.query)
+            _, problem = check_syntax(execution.query)
             if problem:
                 raise AthenaQueryError(problem)
             if injected := take_injected_fault(execution.query):
@@ -324,7 +324,9 @@ def _get_query_execution(self: athena_responses.AthenaResponse) -> str:
         status["AthenaError"] = {"ErrorCategory": 2, "ErrorType": 1000, "Retryable": False}
         status["AthenaError"]["ErrorMessage"] = execution.reason
     elapsed = int(((execution.completed or time.time()) - execution.submitted) * 1000)
-    kind = "DDL" if execution.query.lstrip().upper().startswith(("ALTER", "CREATE", "DROP")) else "DML"
+    kind = (
+        "DDL" if execution.query.lstrip().upper().startswith(("ALTER", "CREATE", "DROP")) else "DML"
+    )
     result = {
         "QueryExecution": {
             "QueryExecutionId": query_id,
@@ -339,7 +341,10 @@ def _get_query_execution(self: athena_responses.AthenaResponse) -> str:
                 "TotalExecutionTimeInMillis": elapsed,
             },
             "WorkGroup": moto_execution.workgroup.name if moto_execution.workgroup else "primary",
-            "EngineVersion": {"SelectedEngineVersion": "AUTO", "EffectiveEngineVersion": "Athena engine version 3"},
+            "EngineVersion": {
+                "SelectedEngineVersion": "AUTO",
+                "EffectiveEngineVersion": "Athena engine version 3",
+            },
         }
     }
     return json.dumps(result)

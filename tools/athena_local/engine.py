@@ -273,7 +273,11 @@ def start(config: EngineConfig, trino_home: Path, java_home: Path) -> subprocess
     """Start Trino in the background. Logs go to <state_dir>/trino.log."""
     etc = write_etc(config)
     log = (config.state_dir / "trino.log").open("ab")
-    env = {**os.environ, "JAVA_HOME": str(java_home), "PATH": f"{java_home}/bin:{os.environ['PATH']}"}
+    env = {
+        **os.environ,
+        "JAVA_HOME": str(java_home),
+        "PATH": f"{java_home}/bin:{os.environ['PATH']}",
+    }
     process = subprocess.Popen(
         [str(trino_home / "bin" / "launcher"), f"--etc-dir={etc}", "run"],
         stdout=log,
