@@ -1,20 +1,23 @@
 {#
-    A money amount divided by a whole number of days, kept as exact decimal money.
-    DuckDB turns any decimal division into a double, so it divides whole femto-dollars (1e-15
-    USD, the money type's scale) as integers and truncates below that; Athena (Trino) divides
-    decimals exactly, rounding at the result's scale.
+    A money amount divided by a whole number of days, kept as exact decimal money, rounded half
+    away from zero at the money type's scale (1e-15 USD) on both engines.
+    DuckDB turns any decimal division into a double, so it divides whole femto-dollars as
+    integers, rounding as Trino does: sign(a) * ((2 |a| + b) // 2b). Athena (Trino) divides
+    decimals exactly and rounds that way itself.
 #}
 {% macro money_divided_by_days(money_expression, days_expression) %}
     {{ return(adapter.dispatch('money_divided_by_days', 'bedrock_tenant_costs')(money_expression, days_expression)) }}
 {% endmacro %}
 
 {% macro duckdb__money_divided_by_days(money_expression, days_expression) %}
+    {%- set femto = 'cast(cast(' ~ money_expression ~ ' as ' ~ bedrock_tenant_costs.money_type()
+        ~ ') * 1000000000000000 as hugeint)' -%}
+    {%- set days = 'cast(' ~ days_expression ~ ' as hugeint)' -%}
     cast(
         cast(
-            cast(cast({{ money_expression }} as {{ bedrock_tenant_costs.money_type() }}) * 1000000000000000 as hugeint)
-            // cast({{ days_expression }} as hugeint)
+            sign({{ femto }}) * ((2 * abs({{ femto }}) + {{ days }}) // (2 * {{ days }}))
             as decimal(38, 0)
-        ) * cast(0.000000000000001 as decimal(38, 15))
+        ) * cast('0.000000000000001' as decimal(38, 15))
         as {{ bedrock_tenant_costs.money_type() }}
     )
 {% endmacro %}

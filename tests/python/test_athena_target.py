@@ -266,3 +266,37 @@ def test_sqlfluff_athena_dialect_on_the_athena_rendering(
     )
     assert lint.returncode == 0, lint.stdout[-4000:] + lint.stderr[-2000:]
     assert "All Finished" in lint.stdout
+
+
+def test_raw_table_refuses_a_projection_athena_could_not_scan(
+    double: athena_double.AthenaDoubleServer, tmp_path: Path
+) -> None:
+    """A first build scans every projected partition; Athena reads at most 1,000,000 per scan."""
+    many = {
+        "bedrock_logs_s3_uri": "s3://bedrock-logs-bucket/bedrock",
+        "bedrock_log_accounts": [f"{n:012d}" for n in range(1, 11)],
+        "bedrock_log_regions": ["us-east-1", "us-west-2", "eu-west-1", "eu-central-1"],
+        "bedrock_log_first_hour": "2000/01/01/00",
+        "bedrock_raw_schema": "too_many_raw",
+    }
+    env = athena_env(double.endpoint_url)
+    run = run_dbt(
+        ["run-operation", "create_bedrock_logs_table"],
+        None,
+        tmp_path,
+        many,
+        target="athena",
+        env=env,
+    )
+    assert not run.ok
+    assert "would project" in run.output
+    assert "bedrock_log_first_hour" in run.output
+    fits = run_dbt(
+        ["run-operation", "create_bedrock_logs_table"],
+        None,
+        tmp_path,
+        {**many, "bedrock_log_first_hour": "2026/01/01/00"},
+        target="athena",
+        env=env,
+    )
+    assert fits.ok, fits.output[-3000:]

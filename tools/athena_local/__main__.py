@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import json
 import os
 import signal
@@ -47,6 +48,14 @@ def faults_file() -> Path:
     return state_dir() / "faults.json"
 
 
+def code_version() -> str:
+    """A hash of the local Athena's own code: a running one started from other code is replaced."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 @dataclass
 class State:
     aws_port: int
@@ -54,6 +63,7 @@ class State:
     aws_pid: int
     trino_pid: int
     started: float
+    code: str = ""
 
     @property
     def endpoint(self) -> str:
@@ -79,6 +89,8 @@ def load_state() -> State | None:
     if not path.exists():
         return None
     state = State(**json.loads(path.read_text()))
+    if state.code != code_version():
+        return None
     if _alive(state.aws_pid) and _alive(state.trino_pid):
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{state.trino_port}/v1/info", timeout=5):
@@ -153,7 +165,7 @@ def start(progress: bool = True) -> State:
         print(f"athena-local: starting Trino {engine.TRINO_VERSION} on {java_home}", flush=True)
     config = engine.EngineConfig(directory, trino_port, endpoint, ACCOUNT_ID, REGION)
     trino = engine.start(config, home, java_home)
-    state = State(aws_port, trino_port, aws.pid, trino.pid, time.time())
+    state = State(aws_port, trino_port, aws.pid, trino.pid, time.time(), code_version())
     (directory / "state.json").write_text(json.dumps(asdict(state)))
     try:
         seconds = engine.wait_until_ready(trino_port, trino, directory / "trino.log")
