@@ -20,10 +20,13 @@ What it proves:
   Glue table versions (moto has them; nothing was missing).
 
 What it does NOT prove:
-- Results: nothing executes. A SELECT returns its inferred columns and no rows; a pure global
-  aggregate (dbt's test wrapper `count(*) as failures, ...`) returns one neutral row (0 / false /
-  NULL). So data tests always pass and unit tests with wrong expectations pass. Semantics (unknown
-  columns or functions, types, wrong results) are tested on DuckDB only.
+- Results: nothing executes here. A SELECT returns its inferred columns and no rows; a pure
+  global aggregate (dbt's test wrapper `count(*) as failures, ...`) returns one neutral row (0 /
+  false / NULL). So its data tests pass by construction. Results are proven by the local Athena
+  (tools/athena-local), which runs the same grammar gate (`check_syntax`) and then executes every
+  statement on Trino 476 with real Glue and S3 (moto), and whose tests compare every mart with
+  DuckDB's (tests/python/test_athena_local.py). This double stays for the fast, engine-free
+  checks: grammar, the dbt-athena call flow, compile against plain moto.
 - Strictness equal to Athena's: the Hive validator is lenient (it accepts e.g. `show tablez`), and
   valid-but-different Trino (`group by all`) passes. A statement sqlglot cannot parse is still
   gated but not mirrored (its log entry says so under `mirror`).

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -161,16 +162,19 @@ def _sorted_rows(columns: list[str], rows: list[tuple[Any, ...]]) -> list[tuple[
     return sorted(normal, key=lambda row: [(v is None, str(v)) for v in row])
 
 
-def athena_marts(project: AthenaProject) -> dict[str, tuple[list[str], list[tuple[Any, ...]]]]:
-    out = {}
+Snapshot = dict[str, tuple[list[str], list[tuple[Any, ...]]]]
+
+
+def _snapshot(
+    columns_of: Callable[[str], list[str]], rows_of: Callable[[str, str], list[tuple[Any, ...]]]
+) -> Snapshot:
+    """Every mart's compared columns and normalised, sorted rows, from one engine."""
+    out: Snapshot = {}
     for table in ALL_MARTS:
-        columns = project.columns(table)
+        columns = columns_of(table)
         if not columns:
-            raise AssertionError(
-                f"{project.schema}_marts.{table} does not exist on the local Athena"
-            )
-        names = ", ".join(f'"{c}"' for c in columns)
-        rows = project.query(f"select {names} from {project.schema}_marts.{table}")
+            raise AssertionError(f"mart {table} does not exist")
+        rows = rows_of(table, ", ".join(f'"{c}"' for c in columns))
         out[table] = (
             [c for c in columns if c not in RUN_TIME_COLUMNS],
             _sorted_rows(columns, rows),
@@ -178,30 +182,27 @@ def athena_marts(project: AthenaProject) -> dict[str, tuple[list[str], list[tupl
     return out
 
 
-def duckdb_marts(run: DbtRun) -> dict[str, tuple[list[str], list[tuple[Any, ...]]]]:
-    out = {}
-    for table in ALL_MARTS:
-        columns = [
-            row[0]
-            for row in run.query(
-                "select column_name from information_schema.columns "
-                f"where table_schema = '{MARTS}' and table_name = '{table}' "
-                "order by ordinal_position"
-            )
-        ]
-        names = ", ".join(f'"{c}"' for c in columns)
-        rows = run.query(f"select {names} from {MARTS}.{table}")
-        out[table] = (
-            [c for c in columns if c not in RUN_TIME_COLUMNS],
-            _sorted_rows(columns, rows),
+def athena_marts(project: AthenaProject) -> Snapshot:
+    return _snapshot(
+        project.columns,
+        lambda table, names: project.query(f"select {names} from {project.schema}_marts.{table}"),
+    )
+
+
+def duckdb_marts(run: DbtRun) -> Snapshot:
+    def columns_of(table: str) -> list[str]:
+        sql = (
+            "select column_name from information_schema.columns "
+            f"where table_schema = '{MARTS}' and table_name = '{table}' order by ordinal_position"
         )
-    return out
+        return [row[0] for row in run.query(sql)]
+
+    return _snapshot(
+        columns_of, lambda table, names: run.query(f"select {names} from {MARTS}.{table}")
+    )
 
 
-def mart_differences(
-    duck: dict[str, tuple[list[str], list[tuple[Any, ...]]]],
-    athena: dict[str, tuple[list[str], list[tuple[Any, ...]]]],
-) -> dict[str, Any]:
+def mart_differences(duck: Snapshot, athena: Snapshot) -> dict[str, Any]:
     """Per mart, what differs: columns, or the rows only one engine has (at most 5 each)."""
     problems: dict[str, Any] = {}
     for table in ALL_MARTS:

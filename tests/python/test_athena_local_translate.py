@@ -152,3 +152,14 @@ def test_names_are_split_and_unquoted_as_glue_stores_them() -> None:
 def test_everything_else_is_sent_as_written() -> None:
     plan = translate("-- a comment\nselect count(*) from t;")
     assert (plan.kind, plan.sql, plan.rules) == ("trino", "select count(*) from t", ())
+
+
+def test_the_command_gets_the_vars_even_when_the_shell_expanded_them_first() -> None:
+    from athena_local.__main__ import prepare_command
+
+    env = {"BEDROCK_COSTS_ATHENA_VARS": '{"a": 1}', "ATHENA_SCHEMA": "s"}
+    typed = ["dbt", "build", "--vars", "", "--x", "$ATHENA_SCHEMA", "${ATHENA_SCHEMA}_marts"]
+    command, notes = prepare_command(typed, env)
+    assert command == ["dbt", "build", "--vars", '{"a": 1}', "--x", "s", "s_marts"]
+    assert len(notes) == 1
+    assert prepare_command(["echo", ""], env) == (["echo", ""], [])

@@ -264,6 +264,28 @@ def environment(state: State, prefix: str, schema: str | None = None) -> dict[st
     return env
 
 
+def prepare_command(command: list[str], env: dict[str, str]) -> tuple[list[str], list[str]]:
+    """COMMAND with this tool's variables expanded; and notes on what was changed.
+
+    `$NAME` / `${NAME}` of a variable this tool sets (left unexpanded by single quotes) are
+    replaced by its value. An empty argument after `--vars` is what a shell leaves of
+    "$BEDROCK_COSTS_ATHENA_VARS" when it expanded the variable before this tool could set it:
+    it becomes the raw table's vars, with a note.
+    """
+    prepared, notes = [], []
+    for index, argument in enumerate(command):
+        for name, value in env.items():
+            argument = argument.replace("${" + name + "}", value).replace("$" + name, value)
+        if argument == "" and index > 0 and command[index - 1] == "--vars":
+            argument = env["BEDROCK_COSTS_ATHENA_VARS"]
+            notes.append(
+                "--vars was empty (your shell expanded $BEDROCK_COSTS_ATHENA_VARS before "
+                "athena-local set it): passing the raw table's vars"
+            )
+        prepared.append(argument)
+    return prepared, notes
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="tools/athena-local",
@@ -280,7 +302,8 @@ def parser() -> argparse.ArgumentParser:
             "example: tools/athena-local --logs data/sample-logs -- .venv/bin/dbt build "
             '--target athena --vars "$BEDROCK_COSTS_ATHENA_VARS" '
             "--exclude-resource-type unit_test\n"
-            "Quote the variable as shown when the command runs in a shell (bash -c '...')."
+            "The variables exist in COMMAND's environment only: athena-local expands them in its "
+            "arguments itself, so the example works as typed."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -325,8 +348,11 @@ def main(argv: list[str] | None = None) -> int:
         if not args.quiet:
             print(f"athena-local: running; AWS endpoint {state.endpoint}; logs in {state_dir()}")
         return 0
-    env = {**os.environ, **environment(state, prefix)}
-    return subprocess.run(command, env=env, check=False).returncode
+    local = environment(state, prefix)
+    command, notes = prepare_command(command, local)
+    for note in notes:
+        print(f"athena-local: {note}", file=sys.stderr, flush=True)
+    return subprocess.run(command, env={**os.environ, **local}, check=False).returncode
 
 
 if __name__ == "__main__":
