@@ -207,9 +207,6 @@ class AthenaQueryError(Exception):
     """A statement Athena would answer with FAILED; the message becomes the StateChangeReason."""
 
 
-_ATHENA_TYPES = {"varchar", "char", "bigint", "integer", "smallint", "tinyint", "double", "real"}
-
-
 def _column_info(column: Any) -> dict[str, Any]:
     name, type_code = column[0], str(column[1])
     base = type_code.split("(")[0].strip()

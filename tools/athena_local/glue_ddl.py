@@ -12,12 +12,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from athena_local.translate import name_parts, parse_tblproperties
+from athena_local.translate import NAME_PATTERN, name_parts, parse_tblproperties
 
-_NAME_PART = r'(?:"[^"]+"|`[^`]+`|[\w$]+)'
 _HEAD = re.compile(
     rf"create\s+external\s+table\s+(?P<exists>if\s+not\s+exists\s+)?"
-    rf"(?P<name>{_NAME_PART}(?:\s*\.\s*{_NAME_PART}){{0,2}})\s*\(",
+    rf"(?P<name>{NAME_PATTERN})\s*\(",
     re.IGNORECASE,
 )
 TEXT_INPUT = "org.apache.hadoop.mapred.TextInputFormat"

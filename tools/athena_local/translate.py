@@ -27,10 +27,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from bedrock_costs.athena_double import strip_comments
+
 HIVE_CATALOG = "awsdatacatalog"
 ICEBERG_CATALOG = "awsdatacatalog_iceberg"
 _NAME_PART = r'(?:"[^"]+"|`[^`]+`|[\w$]+)'
-_NAME = rf"{_NAME_PART}(?:\s*\.\s*{_NAME_PART}){{0,2}}"
+# A table name of one to three parts, each bare, "double-quoted" or `backquoted`.
+NAME_PATTERN = rf"{_NAME_PART}(?:\s*\.\s*{_NAME_PART}){{0,2}}"
 
 
 @dataclass(frozen=True)
@@ -41,14 +44,6 @@ class Plan:
     sql: str = ""
     rules: tuple[str, ...] = ()
     detail: dict[str, object] = field(default_factory=dict)
-
-
-def strip_comments(sql: str) -> str:
-    """The statement without leading `--` lines or `/* */` blocks, and without a final `;`."""
-    text = sql.strip()
-    while match := re.match(r"(--[^\n]*(\n|$)|/\*.*?\*/)\s*", text, re.DOTALL):
-        text = text[match.end() :]
-    return text.rstrip().rstrip(";").rstrip()
 
 
 def name_parts(name: str) -> list[str]:
@@ -97,9 +92,7 @@ def _closing_paren(text: str, start: int) -> int:
     raise ValueError("unbalanced parentheses in the CTAS properties")
 
 
-_CTAS = re.compile(rf"create\s+table\s+(?P<name>{_NAME})\s+with\s*\(", re.IGNORECASE)
-# Athena CTAS property -> (Hive connector property, Iceberg connector property); None drops it.
-_HIVE_ONLY = {"external_location", "bucketed_by", "bucket_count", "partitioned_by"}
+_CTAS = re.compile(rf"create\s+table\s+(?P<name>{NAME_PATTERN})\s+with\s*\(", re.IGNORECASE)
 
 
 def ctas_properties(sql: str) -> str | None:
@@ -126,8 +119,6 @@ def ctas_properties(sql: str) -> str | None:
             out["location"] = props.pop("location")
         if "partitioning" in props or "partitioned_by" in props:
             out["partitioning"] = props.pop("partitioning", None) or props.pop("partitioned_by")
-        for key in _HIVE_ONLY & props.keys():
-            props.pop(key)
     else:
         catalog = HIVE_CATALOG
         location = props.pop("external_location", None) or props.pop("location", None)
@@ -149,10 +140,10 @@ def ctas_properties(sql: str) -> str | None:
 
 
 _OPTIMIZE = re.compile(
-    rf"optimize\s+(?P<name>{_NAME})\s+rewrite\s+data\s+using\s+bin_pack(?:\s+where\s+(?P<where>.+))?",
+    rf"optimize\s+(?P<name>{NAME_PATTERN})\s+rewrite\s+data\s+using\s+bin_pack(?:\s+where\s+(?P<where>.+))?",
     re.IGNORECASE | re.DOTALL,
 )
-_VACUUM = re.compile(rf"vacuum\s+(?P<name>{_NAME})", re.IGNORECASE)
+_VACUUM = re.compile(rf"vacuum\s+(?P<name>{NAME_PATTERN})", re.IGNORECASE)
 
 
 def optimize(sql: str) -> str | None:
@@ -173,7 +164,7 @@ def vacuum(sql: str) -> str | None:
 
 _EXTERNAL = re.compile(r"create\s+external\s+table\b", re.IGNORECASE)
 _SET_TBLPROPERTIES = re.compile(
-    rf"alter\s+table\s+(?P<name>{_NAME})\s+set\s+tblproperties\s*\((?P<props>.*)\)",
+    rf"alter\s+table\s+(?P<name>{NAME_PATTERN})\s+set\s+tblproperties\s*\((?P<props>.*)\)",
     re.IGNORECASE | re.DOTALL,
 )
 _MSCK = re.compile(r"msck\s+repair\s+table\b", re.IGNORECASE)
