@@ -16,8 +16,9 @@
     On Athena every incremental model is an Iceberg table partitioned by `partition_by`, and a
     MERGE only touches target partitions from the earliest one in the new batch (the
     incremental_predicates), so it does not rewrite the whole history. Athena writes at most 100
-    partitions per query: var athena_force_batch makes dbt-athena write partition by partition
-    (for a first build or full refresh over more than 100 days of logs).
+    partitions per query; when a statement needs more, dbt-athena 1.11 catches
+    TOO_MANY_OPEN_PARTITIONS and writes in batches of 100 partitions by itself (tested on the
+    local Athena, whose Trino has the same limit).
 #}
 {% macro bedrock_incremental_config(kind, partition_by, unique_key=none, row_key=none) %}
     {% set common = {'materialized': 'incremental', 'on_schema_change': 'fail'} %}
@@ -27,7 +28,6 @@
             'format': 'parquet',
             'write_compression': 'zstd',
             'partitioned_by': [partition_by],
-            'force_batch': var('athena_force_batch'),
         }) %}
         {% if kind == 'append_files' %}
             {% do common.update({'incremental_strategy': 'append'}) %}

@@ -9,14 +9,22 @@
         'max_unpriced_share', 'max_unattributed_share', 'lookback_days', 'backfill_from',
         'backfill_to', 'bedrock_logs_s3_uri', 'bedrock_log_accounts', 'bedrock_log_regions',
         'bedrock_log_first_hour', 'bedrock_raw_schema', 'create_raw_table_on_run_start',
-        'athena_force_batch', 'freshness_warn_after_hours', 'freshness_error_after_hours',
+        'max_days_per_build', 'freshness_warn_after_hours', 'freshness_error_after_hours',
         'anomaly_multiplier', 'anomaly_window_days', 'anomaly_min_baseline_days',
         'anomaly_min_cost_usd', 'reconcile_full_history',
     ] %}
     {% set passed = invocation_args_dict.get('vars') or {} %}
     {% if passed is string %}{% set passed = fromyaml(passed) or {} %}{% endif %}
+    {% set removed = {
+        'athena_force_batch': "dbt-athena 1.11 writes partition by partition by itself when "
+            ~ "Athena refuses more than 100 partitions in one query (tested on the local Athena)",
+    } %}
     {% for name in passed %}
-        {% if name not in known %}
+        {% if name in removed %}
+            {{ exceptions.raise_compiler_error(
+                "var '" ~ name ~ "' was removed: " ~ removed[name] ~ ". Drop it from your --vars."
+            ) }}
+        {% elif name not in known %}
             {{ exceptions.raise_compiler_error(
                 "Unknown var '" ~ name ~ "' in --vars. Known vars: " ~ (known | join(', '))
                 ~ " (see the README, Configuration)."
@@ -44,6 +52,14 @@
             ) }}
         {% endif %}
     {% endfor %}
+    {% set max_days = var('max_days_per_build', none) %}
+    {% if max_days is not none and (max_days is not number or max_days != max_days | int
+        or max_days < 1) %}
+        {{ exceptions.raise_compiler_error(
+            "var max_days_per_build must be empty (no bound) or a whole number of days >= 1; got: "
+            ~ max_days
+        ) }}
+    {% endif %}
     {% for name in ['anomaly_multiplier', 'anomaly_min_cost_usd'] %}
         {% set value = var(name) %}
         {% if value is not number or value < 0 %}

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bedrock_costs.arg_types import iso_date
+from bedrock_costs.build_history import add_build_history_parser
 from bedrock_costs.logging_setup import add_logging_parser
 from bedrock_costs.logs_fetch import add_logs_parser
 from bedrock_costs.pricing_sync import add_pricing_parser
@@ -130,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_logs_parser(commands)
     add_quicksight_parser(commands)
     add_report_parser(commands)
+    add_build_history_parser(commands)
     return parser
 
 

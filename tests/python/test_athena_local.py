@@ -5,8 +5,9 @@ every data and reconciliation test, the incremental MERGE, a backfill, a full re
 freshness, docs generate, the report read through pyathena) executes on Trino 476 with the Hive
 and Iceberg connectors on a Glue catalog and S3, after Trino 422's grammar gate, and gives marts
 equal to DuckDB's, row for row and to the last decimal digit, on the same logs. What it does not
-prove: Athena's own fork of Trino and its limits (bytes scanned, 100 partitions per write, DML
-timeout, 32 MB rows), IAM, Lake Formation, and Athena's error texts. See README, "Tests".
+prove: Athena's own fork of Trino and its limits (bytes scanned, DML timeout, 32 MB rows; the
+100-partition write limit is reproduced with one writer per query), IAM, Lake Formation, and
+Athena's error texts. See README, "Tests".
 """
 
 from __future__ import annotations
@@ -356,3 +357,60 @@ def test_fault_set_gives_equal_marts(local_athena: Any, tmp_path: Path) -> None:
         " where quarantine_reason in ('invalid_utf8', 'line_too_long') group by 1"
     )
     assert dict(reasons) == {"invalid_utf8": 2, "line_too_long": 1}
+
+
+def _statements_about(schema: str) -> list[dict[str, Any]]:
+    from athena_local import __main__ as athena_local
+
+    log = athena_local.state_dir() / "statements.jsonl"
+    entries = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+    return [entry for entry in entries if schema in (entry.get("query") or "")]
+
+
+def test_builds_over_more_than_100_days_write_in_batches_without_a_var(
+    local_athena: Any, tmp_path: Path
+) -> None:
+    """Athena (and the local Trino, one writer per query) writes at most 100 partitions at once.
+
+    A first build over 120 days of logs, then a backfill of one daily mart over all of them (its
+    MERGE): dbt-athena catches
+    TOO_MANY_OPEN_PARTITIONS and writes in batches by itself, so athena_force_batch is not needed,
+    and the marts still equal DuckDB's.
+    """
+    logs = tmp_path / "logs"
+    done = subprocess.run(
+        [
+            *(str(BEDROCK_COSTS), "sample-logs", "--out", str(logs)),
+            *("--days", "120", "--invocations", "1500", "--quiet"),
+            *("--start", "2026-06-01"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    project = AthenaProject.new(local_athena, "long")
+    project.upload(logs)
+    work = tmp_path / "athena"
+    assert project.create_raw_table(work).ok
+    duck_work = tmp_path / "duck"
+    duck = build_both(project, work, logs, duck_work, ["build"])
+    refused = [
+        entry
+        for entry in _statements_about(project.schema)
+        if "TOO_MANY_OPEN_PARTITIONS" in (entry.get("reason") or "")
+    ]
+    assert refused, "no statement hit the 100-partition limit: the test proves nothing"
+    assert mart_differences(duckdb_marts(duck), athena_marts(project)) == {}
+    # every day again, for one replace_days mart: its MERGE touches all 120 partitions
+    backfill = {"backfill_from": "2000-01-01", "backfill_to": "2099-12-31"}
+    daily = ["build", "--select", "fct_tenant_daily_usage"]
+    duck = build_both(project, work, logs, duck_work, daily, backfill)
+    merges = [
+        entry
+        for entry in _statements_about(project.schema)
+        if "merge into" in entry["query"].lower()
+        and "TOO_MANY_OPEN_PARTITIONS" in (entry.get("reason") or "")
+    ]
+    assert merges, "no MERGE hit the 100-partition limit"
+    assert mart_differences(duckdb_marts(duck), athena_marts(project)) == {}

@@ -300,3 +300,43 @@ def test_raw_table_refuses_a_projection_athena_could_not_scan(
         env=env,
     )
     assert fits.ok, fits.output[-3000:]
+
+
+def test_a_long_first_build_is_refused_and_a_chunk_reads_only_its_days(
+    double: athena_double.AthenaDoubleServer, built_twice: Path
+) -> None:
+    """Athena stops a DML query after 30 minutes: var max_days_per_build bounds one raw scan."""
+    env = athena_env(double.endpoint_url)
+    select = ["build", "--select", "base_bedrock__log_lines", "--full-refresh"]
+    bounded = {**LOG_VARS, "bedrock_log_first_hour": "2026/01/01/00", "max_days_per_build": 31}
+    refused = run_dbt(select, None, built_twice, bounded, target="athena", env=env)
+    assert not refused.ok
+    assert "more than var max_days_per_build (31)" in refused.output
+    assert "bedrock-costs build-history --from 2026-01-01 --days-per-run 31" in refused.output
+    chunk = {**bounded, "backfill_from": "2026-01-01", "backfill_to": "2026-01-31"}
+    run = run_dbt(select, None, built_twice, chunk, target="athena", env=env)
+    assert run.ok, run.output[-4000:]
+    sql = compiled_sql(built_twice, "models/staging/bedrock/base/base_bedrock__log_lines.sql")
+    assert "log_day >= '2026/01/01'" in sql
+    assert "log_day < '2026/02/01'" in sql
+    assert athena_double.check_syntax(sql)[1] is None
+    too_long = {**bounded, "backfill_from": "2026-01-01", "backfill_to": "2026-02-01"}
+    run = run_dbt(select, None, built_twice, too_long, target="athena", env=env)
+    assert not run.ok
+    assert "would read 32 days of logs (from 2026-01-01)" in run.output
+
+
+def test_the_removed_force_batch_var_says_why(
+    double: athena_double.AthenaDoubleServer, built_twice: Path
+) -> None:
+    env = athena_env(double.endpoint_url)
+    run = run_dbt(
+        ["build", "--select", "base_bedrock__log_lines"],
+        None,
+        built_twice,
+        {**LOG_VARS, "athena_force_batch": True},
+        target="athena",
+        env=env,
+    )
+    assert not run.ok
+    assert "var 'athena_force_batch' was removed: dbt-athena 1.11 writes" in run.output

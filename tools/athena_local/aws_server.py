@@ -12,13 +12,15 @@ header row and then varchar values with Athena's type names, and a CSV of the re
 to the query's `OutputLocation`, as Athena does.
 
 moto 5.2.5 lacks a few Glue calls Trino makes after every table change (column statistics,
-user-defined functions): they are answered here as no-ops.
+user-defined functions): they are answered here as no-ops. Its S3 listings and writes are
+serialized (moto lists a bucket while other threads change it, and would answer 500).
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import io
 import json
 import logging
@@ -38,7 +40,7 @@ from moto.core.responses import ActionResult, EmptyResult
 from moto.glue import responses as glue_responses
 from moto.glue.models import glue_backends
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
-from moto.s3.models import s3_backends
+from moto.s3.models import S3Backend, s3_backends
 
 from athena_local.glue_ddl import external_table_input
 from athena_local.translate import HIVE_CATALOG, Plan, translate
@@ -74,6 +76,39 @@ def patch_glue() -> None:
     for name, answer in _GLUE_NO_OPS.items():
         if not hasattr(glue_responses.GlueResponse, name):
             setattr(glue_responses.GlueResponse, name, _no_op(answer))
+
+
+# ------------------------------------------------------------------------ S3 under concurrency
+
+# moto's S3 backend lists a bucket by iterating its key dict while other request threads delete
+# or add keys: a listing then fails with a 500 (KeyError), which real S3 never does. dbt-athena
+# lists and deletes table data from several threads at once, so these calls take one lock.
+_S3_LOCK = threading.RLock()
+_S3_SERIALIZED = (
+    "list_objects",
+    "list_objects_v2",
+    "list_object_versions",
+    "put_object",
+    "copy_object",
+    "delete_object",
+    "delete_objects",
+)
+
+
+def _serialized(method: Any) -> Any:
+    @functools.wraps(method)
+    def locked(*args: Any, **kwargs: Any) -> Any:
+        with _S3_LOCK:
+            return method(*args, **kwargs)
+
+    return locked
+
+
+def patch_s3() -> None:
+    for name in _S3_SERIALIZED:
+        method = getattr(S3Backend, name, None)
+        if method is not None and not hasattr(method, "__wrapped__"):
+            setattr(S3Backend, name, _serialized(method))
 
 
 # ------------------------------------------------------------------------ the Athena front
@@ -369,6 +404,7 @@ def install(trino_port: int, statement_log: str | None) -> None:
     global _FRONT
     _FRONT = Front(trino_port, statement_log=statement_log)
     patch_glue()
+    patch_s3()
     athena_models.AthenaBackend.start_query_execution = _start_query_execution  # type: ignore[method-assign,assignment]
     athena_responses.AthenaResponse.get_query_execution = _get_query_execution  # type: ignore[method-assign]
     athena_responses.AthenaResponse.get_query_results = _get_query_results  # type: ignore[method-assign]

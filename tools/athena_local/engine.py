@@ -213,6 +213,11 @@ def write_etc(config: EngineConfig) -> Path:
                 "task.concurrency": "2",
                 "task.max-worker-threads": "8",
                 "optimizer.optimize-metadata-queries": "false",
+                # One writer per query, so that Trino refuses a write into more than 100
+                # partitions (TOO_MANY_OPEN_PARTITIONS) as Athena does, and dbt-athena's
+                # fallback to batches of partitions really runs here.
+                "task.min-writer-count": "1",
+                "task.max-writer-count": "1",
             }
         )
     )

@@ -6,13 +6,18 @@
 
     A table, appended incrementally with the lines of every new load of base_bedrock__log_lines,
     so the JSON is unnested once per line, not once per consumer and run. The lines taken are
-    exactly those loaded after the newest load already here, whatever their delivery hour (a
-    backfill loads old hours), so a run killed in between loses nothing. The filter on loaded_at
+    exactly those loaded after the newest load already here (every line while it is empty),
+    whatever their delivery hour (a backfill loads old hours), so a run killed in between loses
+    nothing. The filter on loaded_at
     prunes by column statistics (DuckDB zone maps, Iceberg file metrics).
 #}
 
 {{ config(**bedrock_incremental_config('append_files', partition_by='log_date')) }}
 
+{#- the lines of loads newer than any here; every line while this is empty (max() is null) -#}
+{%- set loaded_after_this_table = '(1 = 1)' if not is_incremental() else
+    "loaded_at > coalesce((select max(loaded_at) from " ~ this ~ "), cast('1970-01-01 00:00:00' as "
+    ~ timestamp_type() ~ "))" -%}
 {%- set hashed_keys = [] -%}
 {%- for key in var('hashed_tag_keys') -%}
 {%- do hashed_keys.append(sql_string_literal(key | lower)) -%}
@@ -33,8 +38,7 @@ log_lines as (
     where
         quarantine_reason is null
         and request_metadata_json is not null
-        and {{ '(1 = 1)' if not is_incremental() else
-            'loaded_at > (select max(loaded_at) from ' ~ this ~ ')' }}
+        and {{ loaded_after_this_table }}
 
 ),
 

@@ -17,8 +17,9 @@
     post_hook="{{ bedrock_tenant_costs.reader_rejects_quarantine(this) }}",
 ) }}
 
-{#- the delivery hours to read: all of them, or the lookback window of an incremental run -#}
-{% set window = incremental_window('delivered_hour_at') %}
+{#- the delivery hours to read: all of them, the lookback window of an incremental run, or the
+    backfill days (also on a first build: a history built in chunks) -#}
+{% set window = log_read_window() %}
 
 {%- set fields = [
     ('schema_type', 'schemaType'),
