@@ -1,7 +1,9 @@
 {#
     Fails for every UTC day on which more than var max_unpriced_share of the invocations with
-    tokens could not be priced (dq_unpriced_usage lists them; any unpriced usage at all already
-    raises a warning). A missing price must be added to the seed, not ignored.
+    tokens could not be priced (any unpriced usage at all already raises a warning). It reads
+    dq_unpriced_usage alone, a mart nothing is built from, so a failure skips no other model:
+    every mart is written first, and the run's end prints which models and Regions need a price
+    (report_unpriced_usage). A missing price must be added to the seed, not ignored.
 #}
 
 {%- set max_share = var('max_unpriced_share') -%}
@@ -13,13 +15,19 @@
 
 with
 
+unpriced_usage as (
+
+    select * from {{ ref('dq_unpriced_usage') }}
+
+),
+
 daily as (
 
     select
         usage_date,
-        sum(case when is_priced then 0 else 1 end) as unpriced_invocation_count,
-        sum(case when total_tokens > 0 then 1 else 0 end) as billable_invocation_count
-    from {{ ref('fct_bedrock_invocations') }}
+        sum(invocation_count) as unpriced_invocation_count,
+        max(day_billable_invocation_count) as billable_invocation_count
+    from unpriced_usage
     group by usage_date
 
 )

@@ -8,11 +8,14 @@ message_start carries the split, a record with bodies off), priced by the shippe
 from __future__ import annotations
 
 import csv
+import gzip
+import json
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from athena_local_harness import ALL_MARTS
 from dbt_harness import (
     HANDWRITTEN_FIXTURE,
     MARTS,
@@ -149,11 +152,53 @@ def test_unpriced_usage_is_listed(built: DbtRun) -> None:
     ) == [("mistral.unknown-model-v9:0", "unpriced", 1, 100)]
 
 
-def test_unpriced_share_above_the_limit_fails_the_build(tmp_path: Path) -> None:
+def unpriced_record(number: int) -> str:
+    """A call from Sydney on a model the seed has no row for (a model launched yesterday)."""
+    return json.dumps(
+        {
+            "schemaType": "ModelInvocationLog",
+            "schemaVersion": "1.0",
+            "timestamp": "2026-10-05T11:00:00Z",
+            "accountId": "111122223333",
+            "region": "ap-southeast-2",
+            "requestId": f"new-model-{number:04d}",
+            "operation": "Converse",
+            "modelId": "apac.example.brand-new-model-v1:0",
+            "requestMetadata": {"tenantId": "pricing-tenant"},
+            "input": {"inputTokenCount": 1000},
+            "output": {"outputTokenCount": 10},
+        }
+    )
+
+
+def test_half_the_usage_unpriced_writes_every_mart_then_fails_naming_what_to_price(
+    tmp_path: Path,
+) -> None:
     logs = materialize_fixture_logs(FIXTURE, tmp_path / "logs")
+    new_file = (
+        logs
+        / "AWSLogs/111122223333/BedrockModelInvocationLogs/ap-southeast-2/2026/10/05/11"
+        / "20261005T110100000Z_00000000000000b1.json.gz"
+    )
+    new_file.parent.mkdir(parents=True)
+    new_file.write_bytes(
+        gzip.compress(("\n".join(unpriced_record(n) for n in range(16)) + "\n").encode())
+    )
     run = run_dbt(["build"], logs, tmp_path / "dbt", {"max_unpriced_share": 0.05})
     assert not run.ok
     assert "assert_unpriced_share_within_limit" in run.output
+    # nothing skipped: every model and mart is written, with the priced calls costed
+    assert "SKIP=0" in run.output, run.output[-3000:]
+    counts = {t: run.query(f"select count(*) from {MARTS}.{t}")[0][0] for t in ALL_MARTS}
+    for table in ("fct_tenant_daily_usage", "fct_tenant_daily_usage_by_tag", "dim_tenants"):
+        assert counts[table] > 0, table
+    assert counts["fct_bedrock_invocations"] == len(EXPECTED) + 16
+    ((priced_cost,),) = run.query(f"select sum(total_cost_usd) from {MARTS}.fct_tenant_daily_usage")
+    assert priced_cost == sum(cost for _, _, cost in EXPECTED.values() if cost is not None)
+    # ...and the run's end says what to price, and how
+    assert '16 invocations of "example.brand-new-model-v1:0" in "ap-southeast-2"' in run.output
+    assert '1 invocations of "mistral.unknown-model-v9:0" in "us-east-1"' in run.output
+    assert "seeds/bedrock_model_prices.csv" in run.output
 
 
 def test_corrected_price_reprices_only_the_backfilled_days(tmp_path: Path) -> None:

@@ -1,6 +1,7 @@
 {#
     Usage that could not be costed, one row per UTC day, resolved model, logged model id, source
-    Region, routing scope and pricing status: the list to work through when adding prices.
+    Region, routing scope and pricing status: the list to work through when adding prices, with
+    the day's invocations with tokens, for the share of the day left unpriced.
 #}
 
 with
@@ -8,6 +9,17 @@ with
 invocations as (
 
     select * from {{ ref('fct_bedrock_invocations') }}
+
+),
+
+days as (
+
+    select
+        usage_date,
+        cast(sum(case when total_tokens > 0 then 1 else 0 end) as bigint)
+            as day_billable_invocation_count
+    from invocations
+    group by usage_date
 
 ),
 
@@ -40,9 +52,20 @@ unpriced as (
         context_tier,
         pricing_status
 
+),
+
+final as (
+
+    select
+        unpriced.*,
+        days.day_billable_invocation_count
+    from unpriced
+    inner join days
+        on unpriced.usage_date = days.usage_date
+
 )
 
 
 select
     {{ columns_cast_to_contract() }}
-from unpriced
+from final
