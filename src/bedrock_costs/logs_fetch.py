@@ -30,6 +30,7 @@ from typing import Any, Final, TextIO
 
 from bedrock_costs.arg_types import iso_date
 from bedrock_costs.aws_errors import explain
+from bedrock_costs.untrusted import printable
 
 EXIT_OK: Final = 0
 EXIT_FAILURE: Final = 1
@@ -362,7 +363,7 @@ def run_fetch(
     print(stats.describe(), file=out)
     if stats.failures:
         for failure in stats.failures[:20]:
-            print(f"  failed: {failure}", file=err)
+            print(f"  failed: {printable(failure)}", file=err)  # keys are anyone's text
         if len(stats.failures) > 20:
             print(f"  ... and {len(stats.failures) - 20} more", file=err)
         print(

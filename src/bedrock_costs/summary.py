@@ -9,6 +9,8 @@ from pathlib import Path
 
 import duckdb
 
+from bedrock_costs.untrusted import printable
+
 EXIT_OK = 0
 EXIT_FAILURE = 1
 
@@ -102,7 +104,7 @@ def render(overview: Overview, tenants: list[TenantRow]) -> str:
         )
         body.append(
             (
-                row.tenant_id,
+                printable(row.tenant_id),
                 f"{row.invocation_count:,}",
                 f"{row.total_tokens:,}",
                 format_usd(row.total_cost_usd),
