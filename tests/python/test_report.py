@@ -7,6 +7,7 @@ its numbers (data-value attributes) are compared with SQL over the same DuckDB d
 
 from __future__ import annotations
 
+import gzip
 import json
 import math
 import os
@@ -633,3 +634,66 @@ def test_money_travels_exactly_and_the_json_cannot_close_its_script() -> None:
     text = embed_json({"tenant": "</script><script>alert(1)</script>"})
     assert "</script>" not in text
     assert json.loads(text) == {"tenant": "</script><script>alert(1)</script>"}
+
+
+HOSTILE_TENANTS = ["__proto__", "constructor", "toString", "hasOwnProperty"]
+
+
+def _rename_tenants(logs: Path) -> None:
+    """Give some sample tenants names that are JavaScript object internals, and a hostile tag."""
+    renames: dict[str, str] = {}
+    for path in sorted(logs.rglob("*.json.gz")):
+        lines = gzip.decompress(path.read_bytes()).decode().splitlines()
+        out = []
+        for line in lines:
+            try:
+                record = json.loads(line)
+            except ValueError:
+                record = None
+            metadata = record.get("requestMetadata") if isinstance(record, dict) else None
+            if not isinstance(metadata, dict):
+                out.append(line)  # the sample's malformed lines stay as they are
+                continue
+            for key in ("tenantId", "TenantID", "tenant_id"):
+                if key in metadata:
+                    original = metadata[key]
+                    if original not in renames and len(renames) < len(HOSTILE_TENANTS):
+                        renames[original] = HOSTILE_TENANTS[len(renames)]
+                    metadata[key] = renames.get(original, original)
+            metadata["team"] = "__proto__" if len(out) % 2 else "constructor"
+            out.append(json.dumps(record))
+        path.write_bytes(gzip.compress(("\n".join(out) + "\n").encode(), mtime=0))
+    assert len(renames) == len(HOSTILE_TENANTS)
+
+
+def test_tenants_and_tags_named_like_object_internals_are_ordinary_keys(tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    generate_sample_logs(out_dir=logs, days=3, invocations=600, seed=9, progress=False)
+    _rename_tenants(logs)
+    run = run_dbt(["build"], logs_dir=logs, work_dir=tmp_path / "dbt")
+    assert run.ok, run.output[-4000:]
+    report = tmp_path / "report.html"
+    assert main(["report", "--database", str(run.database), "--out", str(report)]) == 0
+    built = Built(run, report)
+    for fragment in ("", "tag=team"):
+        dom = render_dom(report, tmp_path, fragment)
+        check_no_errors(dom)
+        for name in CHARTS:
+            if name == "anomalies":
+                continue  # three days: no baseline yet
+            assert dom.chart(name).attrs["data-rendered"] == "true", (fragment, name)
+        per_tenant = dict(
+            built.query(
+                f"select tenant_id, sum(total_cost_usd) from {MARTS}.fct_tenant_daily_usage "
+                "group by 1"
+            )
+        )
+        assert set(HOSTILE_TENANTS) <= set(per_tenant)
+        shown = {
+            e.attrs["data-tenant-cost"]: e.attrs["data-value"] for e in dom.find("data-tenant-cost")
+        }
+        assert shown == {t: cents(c) for t, c in per_tenant.items()}
+        options = {e.attrs.get("value") for e in dom.elements if e.tag == "option"}
+        assert set(HOSTILE_TENANTS) <= options
+        kpi = next(e for e in dom.elements if e.attrs.get("class") == "sub" and "tenants" in e.text)
+        assert kpi.text == f"{len(per_tenant)} tenants"

@@ -27,13 +27,18 @@
   var STATUS_COLORS = { within_budget: "#2c8a4b", projected_over: "#d98a00",
     over_budget: "#c62f3a", no_budget: "#a3abbb" };
 
+  // ---------------------------------------------------------------- keyed by data
+  // Tenant ids, tag values and model ids are anyone's text: a key such as "__proto__" or
+  // "constructor" must be an ordinary key. Objects without a prototype have no such members.
+  function dict() { return Object.create(null); }
+
   // ---------------------------------------------------------------- rows as objects
   function table(name) {
     var section = SECTIONS[name];
     if (!section || !section.available) { return null; }
     var cols = section.columns;
     return section.rows.map(function (row) {
-      var obj = {};
+      var obj = dict();
       for (var i = 0; i < cols.length; i++) { obj[cols[i]] = row[i]; }
       return obj;
     });
@@ -147,7 +152,7 @@
   };
 
   function distinct(rows, key) {
-    var seen = {};
+    var seen = dict();
     (rows || []).forEach(function (r) { if (r[key] !== null) { seen[r[key]] = true; } });
     return Object.keys(seen).sort();
   }
@@ -490,7 +495,7 @@
   var MONEY_KEYS = ["input_cost", "output_cost", "cache_read_cost", "cache_write_cost",
     "total_cost", "cache_savings"];
   function blank() {
-    var acc = {};
+    var acc = dict();
     COUNT_KEYS.forEach(function (k) { acc[k] = 0; });
     MONEY_KEYS.forEach(function (k) { acc[k] = 0n; });
     return acc;
@@ -500,7 +505,7 @@
     MONEY_KEYS.forEach(function (k) { acc[k] += row[k]; });
   }
   function groupBy(rows, keyOf) {
-    var groups = {};
+    var groups = dict();
     rows.forEach(function (r) {
       var key = keyOf(r);
       if (!groups[key]) { groups[key] = blank(); groups[key].key = key; }
@@ -536,7 +541,7 @@
   }
 
   function renderKpis(rows, total) {
-    var tenants = {};
+    var tenants = dict();
     rows.forEach(function (r) { if (r.invocations > 0) { tenants[r.tenant_id] = true; } });
     var kpis = [
       { id: "total-cost", label: "Total cost", value: centsValue(total.total_cost),
@@ -601,7 +606,7 @@
         : byTenant[b].total_cost < byTenant[a].total_cost ? -1 : (a < b ? -1 : 1);
     });
     var shown = ranked.slice(0, ranked.length > 9 ? 8 : 9);
-    var index = {};
+    var index = dict();
     days.forEach(function (d, i) { index[d] = i; });
     var series = shown.map(function (t, i) {
       return { label: t, color: PALETTE[i % PALETTE.length], key: t,
@@ -659,7 +664,7 @@
   function renderTokenClasses(rows, days) {
     var container = chart("token-classes");
     if (!rows.length) { empty(container); return; }
-    var index = {};
+    var index = dict();
     days.forEach(function (d, i) { index[d] = i; });
     var series = TOKEN_CLASSES.map(function (c) {
       return { label: c.label, color: c.color, key: c.key, values: days.map(function () { return 0; }) };
@@ -667,7 +672,7 @@
     rows.forEach(function (r) {
       series.forEach(function (s) { s.values[index[r.usage_date]] += r[s.key]; });
     });
-    var totals = {};
+    var totals = dict();
     series.forEach(function (s) {
       totals[s.key] = s.values.reduce(function (a, b) { return a + b; }, 0);
       s.label = s.label + " (" + compact(totals[s.key]) + ")";
@@ -683,17 +688,17 @@
     var container = chart("latency");
     var tableBox = document.getElementById("latency-table");
     if (!latency) { unavailable(container, reasonOf("latency")); tableBox.innerHTML = ""; return; }
-    var merged = {};
+    var merged = dict();
     latency.forEach(function (row) {
       if (!inRange(row.usage_date, r) || !tenantOk(row.tenant_id) || !modelOk(row.model_id)) { return; }
-      var m = merged[row.model_id] || (merged[row.model_id] = {});
+      var m = merged[row.model_id] || (merged[row.model_id] = dict());
       row.buckets.forEach(function (b) { m[b[0]] = (m[b[0]] || 0) + b[1]; });
     });
     var groups = Object.keys(merged).sort().map(function (model) {
       var buckets = Object.keys(merged[model]).map(function (b) {
         return [Number(b), merged[model][b]];
       }).sort(function (a, b) { return a[0] - b[0]; });
-      var values = {}, bounds = {}, n = 0;
+      var values = dict(), bounds = dict(), n = 0;
       buckets.forEach(function (b) { n += b[1]; });
       PERCENTILES.forEach(function (p) {
         var est = percentileFromHistogram(buckets, p.q);
@@ -725,7 +730,7 @@
       return;
     }
     if (!rows.length) { empty(container); return; }
-    var index = {};
+    var index = dict();
     days.forEach(function (d, i) { index[d] = i; });
     var units = days.map(function () { return 0n; });
     rows.forEach(function (r) { units[index[r.usage_date]] += r.cache_savings; });
@@ -740,7 +745,7 @@
   function renderErrorRate(rows, days) {
     var container = chart("error-rate");
     if (!rows.length) { empty(container); return; }
-    var index = {};
+    var index = dict();
     days.forEach(function (d, i) { index[d] = i; });
     var inv = days.map(function () { return 0; });
     var err = days.map(function () { return 0; });
@@ -767,7 +772,7 @@
     var rows = tags.filter(function (t) {
       return t.tag_key === key && inRange(t.usage_date, r) && tenantOk(t.tenant_id);
     });
-    var groups = {};
+    var groups = dict();
     rows.forEach(function (t) {
       var value = t.tag_value === null ? "(not set)" : t.tag_value;
       var g = groups[value] || (groups[value] = { label: value, total_tokens: 0, cost: 0n });
@@ -787,7 +792,7 @@
     }), { format: compact, labelWidth: 260 });
     legend(container, TOKEN_CLASSES);
     container.setAttribute("data-tag-key", key);
-    var totals = {};
+    var totals = dict();
     list.forEach(function (g) { totals[g.label] = g.total_tokens; });
     container.setAttribute("data-tag-totals", JSON.stringify(totals));
     finish(container, marks);
@@ -878,7 +883,7 @@
     var top_ = ticks[ticks.length - 1] || 1;
     var plotW = W - left - right, plotH = H - top - bottom;
     var band = plotW / Math.max(days.length, 1);
-    var index = {};
+    var index = dict();
     days.forEach(function (d, i) { index[d] = i; });
     var xOf = function (day) { return left + index[day] * band + band / 2; };
     var y = function (v) { return top + plotH - (v / top_) * plotH; };
@@ -894,7 +899,7 @@
         text(axis, left + i * band + band / 2, H - bottom + 16, shortDay(day), { "text-anchor": "middle" });
       }
     });
-    var tenantColor = {};
+    var tenantColor = dict();
     allTenants.forEach(function (t, i) { tenantColor[t] = PALETTE[i % PALETTE.length]; });
     var marks = 0;
     rows.forEach(function (a) {
