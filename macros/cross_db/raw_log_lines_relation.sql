@@ -61,3 +61,18 @@
     {%- endif -%}
     {{- return(found.group(1)) -}}
 {% endmacro %}
+
+{#- The folder or S3 prefix holding AWSLogs/ that this run reads, spelled as the paths of the
+    files it reads begin (source_file up to AWSLogs/): the DuckDB glob's, or the S3 URI. -#}
+{% macro log_root() %}
+    {{ return(adapter.dispatch('log_root', 'bedrock_tenant_costs')()) }}
+{% endmacro %}
+
+{% macro duckdb__log_root() %}
+    {%- set glob_pattern = bedrock_tenant_costs.duckdb_log_glob() -%}
+    {{- return(glob_pattern[:glob_pattern.index('AWSLogs/')]) -}}
+{% endmacro %}
+
+{% macro default__log_root() %}
+    {{- return((var('bedrock_logs_s3_uri') or '') | string | trim('/') ~ '/') -}}
+{% endmacro %}

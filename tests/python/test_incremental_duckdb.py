@@ -249,3 +249,30 @@ def test_a_backfill_clears_issues_that_no_longer_exist(tmp_path: Path) -> None:
     )
     assert backfill.ok, backfill.output[-3000:]
     assert backfill.query(issues_sql) == []
+
+
+def test_a_database_pointed_at_another_log_folder_stops_instead_of_mixing(
+    logs: Path, tmp_path: Path
+) -> None:
+    work = tmp_path / "dbt"
+    first = run_dbt(["build"], logs, work)
+    assert first.ok, first.output[-3000:]
+    before = snapshot_marts(first)
+    other = tmp_path / "other-logs"
+    write_log_file(
+        other,
+        f"{EU_PREFIX}/2026/10/02/11/20261002T110040000Z_7777777777777777.json.gz",
+        [json.dumps(late_record("other-folder-0001", "2026-10-02T10:59:59Z"))],
+    )
+    mixed = run_dbt(["build"], other, work)
+    assert not mixed.ok
+    assert f'This database holds logs read from "{logs}/", but this run reads "{other}/"' in (
+        mixed.output
+    )
+    assert "--full-refresh" in mixed.output
+    assert snapshot_marts(mixed) == before  # nothing of the other folder got in
+    rebuilt = run_dbt(["build", "--full-refresh"], other, work)
+    assert rebuilt.ok, rebuilt.output[-3000:]
+    assert rebuilt.query(f"select request_id from {MARTS}.fct_bedrock_invocations") == [
+        ("other-folder-0001",)
+    ]

@@ -20,6 +20,8 @@
 {#- the delivery hours to read: all of them, the lookback window of an incremental run, or the
     backfill days (also on a first build: a history built in chunks) -#}
 {% set window = log_read_window() %}
+{#- one database, one log root: stop before reading another folder into the same marts -#}
+{% if is_incremental() %}{% do assert_one_log_root(this, window) %}{% endif %}
 
 {%- set fields = [
     ('schema_type', 'schemaType'),
