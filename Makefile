@@ -50,6 +50,7 @@ demo: sample-logs build ## install, sample logs, full pipeline on DuckDB, top te
 lint-python: install
 	$(BIN)/ruff check src tests/python tools
 	$(BIN)/ruff format --check src tests/python tools
+	$(BIN)/mypy
 
 # Lint renders the models as a first (full) build does: an empty database of its own, so that a
 # database already built by `make demo` does not switch models to their incremental form.
@@ -57,7 +58,7 @@ lint-sql: install profiles.yml
 	@mkdir -p target && rm -f target/lint.duckdb
 	BEDROCK_COSTS_DUCKDB_PATH=$(CURDIR)/target/lint.duckdb $(BIN)/sqlfluff lint models tests
 
-lint: lint-python lint-sql ## ruff and sqlfluff
+lint: lint-python lint-sql ## ruff, mypy and sqlfluff
 
 pytest: install
 	scripts/ensure-chromium.sh

@@ -448,6 +448,8 @@ def _parse_price_list_item(item: Any, service_code: str) -> dict[str, Any]:
             product = None
         if not isinstance(product, dict):
             return {UNPARSEABLE_KEY: str(item)[:200], "serviceCode": service_code}
+    if not isinstance(product, dict):
+        return {UNPARSEABLE_KEY: str(product)[:200], "serviceCode": service_code}
     product.setdefault("serviceCode", service_code)
     return product
 
@@ -1397,13 +1399,13 @@ def render_diff(proposal: Proposal, *, verbose: bool = False, limit: int = 20) -
     lines.extend(f"note: {note}" for note in proposal.notes)
     if not proposal.is_stale:
         lines.append("seed is up to date with the Price List")
-    opened = len(proposal.changed) + len(proposal.added)
+    opened_count = len(proposal.changed) + len(proposal.added)
     lines.append(
         f"summary: {len(proposal.changed)} changed, {len(proposal.added)} new, "
         f"{len(proposal.unchanged)} unchanged, {len(proposal.covered)} covered by '*' rows, "
         f"{len(proposal.missing)} not in the Price List, {len(proposal.ambiguous)} ambiguous, "
         f"{len(proposal.conflicts)} conflicts, {len(proposal.kept)} with seed-only prices kept; "
-        f"{len(proposal.changed)} rows to close, {opened} to open; "
+        f"{len(proposal.changed)} rows to close, {opened_count} to open; "
         f"{len(proposal.skipped)} products skipped"
     )
     lines.extend(_skipped_summary(proposal.skipped, list_all=verbose, limit=limit))

@@ -101,7 +101,8 @@ def load_state() -> State | None:
 
 
 def aws_client(service: str, endpoint: str) -> Any:
-    return boto3.client(
+    client: Any = boto3.client
+    return client(
         service,
         endpoint_url=endpoint,
         region_name=REGION,

@@ -61,7 +61,7 @@ def _no_op(answer: dict[str, Any]) -> Any:
     return handler
 
 
-_GLUE_NO_OPS = {
+_GLUE_NO_OPS: dict[str, dict[str, Any]] = {
     "get_column_statistics_for_table": {"ColumnStatisticsList": [], "Errors": []},
     "get_column_statistics_for_partition": {"ColumnStatisticsList": [], "Errors": []},
     "update_column_statistics_for_table": {"Errors": []},
@@ -382,7 +382,7 @@ def _get_query_execution(self: athena_responses.AthenaResponse) -> str:
     return json.dumps(result)
 
 
-def _get_query_results(self: athena_responses.AthenaResponse) -> str:
+def _get_query_results(self: athena_responses.AthenaResponse) -> Any:
     assert _FRONT is not None
     execution = _FRONT.executions[self._get_param("QueryExecutionId")]
     if execution.state != "SUCCEEDED":

@@ -59,7 +59,9 @@ def backquotes(sql: str) -> str:
 
 
 def _split_top_level(text: str) -> list[str]:
-    items, depth, current, quoted = [], 0, [], False
+    items: list[str] = []
+    current: list[str] = []
+    depth, quoted = 0, False
     for char in text:
         if char == "'":
             quoted = not quoted
@@ -118,7 +120,7 @@ def ctas_properties(sql: str) -> str | None:
         if "location" in props:
             out["location"] = props.pop("location")
         if "partitioning" in props or "partitioned_by" in props:
-            out["partitioning"] = props.pop("partitioning", None) or props.pop("partitioned_by")
+            out["partitioning"] = props.pop("partitioning", "") or props.pop("partitioned_by")
     else:
         catalog = HIVE_CATALOG
         location = props.pop("external_location", None) or props.pop("location", None)
@@ -197,8 +199,10 @@ def translate(sql: str) -> Plan:
     if _EXTERNAL.match(text):
         return Plan("glue_create_external_table", text, ("external_table",))
     if match := _SET_TBLPROPERTIES.fullmatch(text):
-        detail = {"table": name_parts(match.group("name")), "properties": {}}
-        detail["properties"] = parse_tblproperties(match.group("props"))
+        detail: dict[str, object] = {
+            "table": name_parts(match.group("name")),
+            "properties": parse_tblproperties(match.group("props")),
+        }
         return Plan("glue_set_tblproperties", text, ("set_tblproperties",), detail)
     if _MSCK.match(text):
         return Plan("noop", text, ("msck",))

@@ -105,7 +105,8 @@ def open_athena(settings: AthenaSettings) -> MartSource:
             "pyathena is not installed: `pip install -r requirements.txt`."
         ) from exc
     try:
-        connection = pyathena.connect(**settings.connect_kwargs())
+        connect: Any = pyathena.connect
+        connection = connect(**settings.connect_kwargs())
     except Exception as exc:
         raise MartSourceError(
             f"could not connect to Athena ({exc}). Check AWS credentials, --region, "
