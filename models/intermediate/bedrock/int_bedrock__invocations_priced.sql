@@ -14,7 +14,8 @@
     what they cost at the cache-read price.
     Input tokens are already uncached, so each token class is priced on its own; cache writes
     are split into their 5-minute and 1-hour parts when the logged body says so, otherwise all
-    are priced at the 5-minute rate and the cost is marked `estimated`.
+    are priced at the 5-minute rate and the cost is marked `estimated` (unless the price row has
+    no 1-hour rate at all: then every write is a 5-minute one, and the cost is exact).
 
     pricing_status says how the cost came about:
       priced              every token class used has a price;
@@ -196,6 +197,8 @@ costed as (
             when pricing_status = 'no_billable_tokens' then 'exact'
             when pricing_status <> 'priced' then null
             when is_cache_write_split_known then 'exact'
+            {#- a model without 1-hour cache writes (Nova) writes every token at the 5-minute rate #}
+            when cache_write_1h_usd_per_1m_tokens is null then 'exact'
             else 'estimated'
         end as cost_basis,
         *
