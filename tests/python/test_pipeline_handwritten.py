@@ -200,3 +200,21 @@ def test_hashed_tag_keys_never_leave_staging_in_clear(tmp_path: Path) -> None:
         f"select count(*) from {MARTS}.dim_tenants where latest_tags_json like '%cc-100%'"
     )
     assert clear == 0
+
+
+def test_another_unattributed_tenant_id_builds_and_tests_green(tmp_path: Path) -> None:
+    """The id for calls without a tenant is operator input: quoted wherever it reaches SQL."""
+    logs = materialize_fixture_logs(HANDWRITTEN_FIXTURE, tmp_path / "logs")
+    run = run_dbt(["build"], logs, tmp_path / "dbt", {"unattributed_tenant_id": "no tenant's"})
+    assert run.ok, run.output[-4000:]
+    tenants = {
+        (str(day), tenant)
+        for day, tenant in run.query(
+            f"select usage_date, tenant_id from {MARTS}.fct_tenant_daily_usage"
+        )
+    }
+    expected = {
+        (day, "no tenant's" if tenant == "unattributed" else tenant)
+        for day, tenant in EXPECTED_TENANT_DAYS
+    }
+    assert tenants == expected
