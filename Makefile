@@ -80,7 +80,7 @@ test-athena: install profiles.yml ## the athena target executed on the local Ath
 DOCS_DIR := $(CURDIR)/target/docs
 docs: install profiles.yml ## dbt docs generate (offline, throwaway DuckDB) and the description check
 	@rm -rf $(DOCS_DIR) && mkdir -p $(DOCS_DIR)
-	$(BIN)/bedrock-costs sample-logs --out $(DOCS_DIR)/logs --days 1 --invocations 5 --quiet
+	$(BIN)/bedrock-costs sample-logs --out $(DOCS_DIR)/logs --days 1 --invocations 5 --quiet --force
 	BEDROCK_COSTS_DUCKDB_PATH=$(DOCS_DIR)/docs.duckdb $(BIN)/dbt build --empty --target local \
 		--resource-type seed --resource-type model --target-path $(DOCS_DIR) \
 		--vars '{bedrock_logs_dir: "$(DOCS_DIR)/logs"}'

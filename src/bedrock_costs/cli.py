@@ -37,16 +37,21 @@ def _positive_int(value: str) -> int:
 
 
 def _cmd_sample_logs(args: argparse.Namespace) -> int:
-    from bedrock_costs.sample_logs import generate_sample_logs
+    from bedrock_costs.sample_logs import ForeignLogsError, generate_sample_logs
 
-    stats = generate_sample_logs(
-        out_dir=args.out,
-        days=args.days,
-        invocations=args.invocations,
-        seed=args.seed,
-        start=args.start,
-        progress=not args.quiet,
-    )
+    try:
+        stats = generate_sample_logs(
+            out_dir=args.out,
+            days=args.days,
+            invocations=args.invocations,
+            seed=args.seed,
+            start=args.start,
+            progress=not args.quiet,
+            force=args.force,
+        )
+    except ForeignLogsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_FAILURE
     print(stats.describe())
     return EXIT_OK
 
@@ -101,6 +106,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="first day of logs, YYYY-MM-DD (default: a fixed date, so output is reproducible)",
     )
     sample.add_argument("--quiet", action="store_true", help="no progress output")
+    sample.add_argument(
+        "--force",
+        action="store_true",
+        help="replace an AWSLogs/ tree in --out that this command did not write (default: refuse)",
+    )
     sample.set_defaults(handler=_cmd_sample_logs)
 
     summary = commands.add_parser(

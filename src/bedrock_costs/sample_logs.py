@@ -33,6 +33,14 @@ from pathlib import Path
 from random import Random
 from typing import Any
 
+# Written next to AWSLogs/ by this module: a tree with it may be replaced, any other may not.
+SAMPLE_MARKER = ".bedrock-costs-sample-logs"
+
+
+class ForeignLogsError(Exception):
+    """The output folder already holds an AWSLogs/ tree this module did not write."""
+
+
 __all__ = ["DEFAULT_START", "PERMISSION_CHECK_NAME", "SampleLogStats", "generate_sample_logs"]
 
 DEFAULT_START = date(2026, 10, 1)
@@ -439,13 +447,21 @@ def _gzip(data: bytes) -> bytes:
 
 class _Generator:
     def __init__(
-        self, out_dir: Path, days: int, invocations: int, seed: int, start: date, progress: bool
+        self,
+        out_dir: Path,
+        days: int,
+        invocations: int,
+        seed: int,
+        start: date,
+        progress: bool,
+        force: bool = False,
     ) -> None:
         self.out_dir = out_dir
         self.days = days
         self.invocations = invocations
         self.start = start
         self.progress = progress
+        self.force = force
         self.rng = Random(seed)
 
         # A burst comes from one (stream, role); weigh by the mean burst size so that each
@@ -529,6 +545,13 @@ class _Generator:
     def _reset_tree(self) -> None:
         self.out_dir.mkdir(parents=True, exist_ok=True)
         tree = self.out_dir / "AWSLogs"
+        marker = self.out_dir / SAMPLE_MARKER
+        if (tree.exists() or tree.is_symlink()) and not marker.exists() and not self.force:
+            raise ForeignLogsError(
+                f"{tree} holds logs this command did not write (perhaps your own): not replaced. "
+                "Choose another --out, or pass --force to delete and replace them."
+            )
+        marker.write_text("Sample logs written by bedrock-costs sample-logs; it replaces them.\n")
         if tree.is_dir() and not tree.is_symlink():
             shutil.rmtree(tree)
         elif tree.exists() or tree.is_symlink():
@@ -1107,17 +1130,22 @@ def generate_sample_logs(
     seed: int,
     start: date | None = None,
     progress: bool = False,
+    force: bool = False,
 ) -> SampleLogStats:
     """Write deterministic synthetic Bedrock invocation logs under ``out_dir/AWSLogs``.
 
     ``invocations`` distinct records are spread over ``days`` days starting at ``start``
     (default :data:`DEFAULT_START`) with a daily and weekly cycle. An existing ``out_dir/AWSLogs``
-    tree is removed and rewritten; nothing else in ``out_dir`` is touched except the root
-    permission-check object. With ``progress`` one line per generated day goes to stderr.
+    tree that this function wrote (``out_dir`` holds its marker file) is removed and rewritten;
+    any other existing tree raises :class:`ForeignLogsError` unless ``force``, so that real logs
+    are never deleted by mistake. Nothing else in ``out_dir`` is touched except the root
+    permission-check object and the marker. With ``progress`` one line per day goes to stderr.
     """
     if days < 1:
         raise ValueError(f"days must be at least 1, got {days}")
     if invocations < 1:
         raise ValueError(f"invocations must be at least 1, got {invocations}")
-    generator = _Generator(Path(out_dir), days, invocations, seed, start or DEFAULT_START, progress)
+    generator = _Generator(
+        Path(out_dir), days, invocations, seed, start or DEFAULT_START, progress, force
+    )
     return generator.run()

@@ -14,7 +14,12 @@ from typing import Any
 
 import pytest
 
-from bedrock_costs.sample_logs import PERMISSION_CHECK_NAME, SampleLogStats, generate_sample_logs
+from bedrock_costs.sample_logs import (
+    PERMISSION_CHECK_NAME,
+    SAMPLE_MARKER,
+    SampleLogStats,
+    generate_sample_logs,
+)
 
 DAYS = 3
 INVOCATIONS = 3000
@@ -200,6 +205,8 @@ def test_every_object_is_a_record_file_sidecar_or_permission_check(run: Run) -> 
     for rel in snapshot(run.out):
         if rel.endswith(PERMISSION_CHECK_NAME):
             kinds["permission"] += 1
+        elif rel == SAMPLE_MARKER:
+            kinds["marker"] += 1  # says the tree may be replaced by a rerun
         elif SIDECAR_RE.match(rel):
             kinds["sidecar"] += 1
         else:
@@ -214,6 +221,7 @@ def test_every_object_is_a_record_file_sidecar_or_permission_check(run: Run) -> 
     assert kinds["record"] == run.stats.files == len(record_files(run.out))
     assert kinds["sidecar"] == run.stats.sidecar_objects >= 1
     assert kinds["permission"] == run.stats.permission_check_objects >= 1
+    assert kinds["marker"] == 1
     root_check = run.out / PERMISSION_CHECK_NAME
     assert root_check.is_file()
     assert root_check.stat().st_size == 0
@@ -641,3 +649,18 @@ def test_rejects_non_positive_arguments(tmp_path: Path, days: int, invocations: 
     with pytest.raises(ValueError, match="at least 1"):
         generate_sample_logs(tmp_path, days=days, invocations=invocations, seed=1)
     assert not (tmp_path / "AWSLogs").exists()
+
+
+def test_logs_it_did_not_write_are_never_replaced_without_force(tmp_path: Path) -> None:
+    from bedrock_costs.cli import main
+
+    own = tmp_path / "AWSLogs" / "111122223333" / "BedrockModelInvocationLogs" / "real.json.gz"
+    own.parent.mkdir(parents=True)
+    own.write_bytes(b"someone's real logs")
+    assert main(["sample-logs", "--out", str(tmp_path), "--days", "1", "--quiet"]) == 1
+    assert own.read_bytes() == b"someone's real logs"
+    # with --force they are replaced; the sample's own tree is then replaced on every rerun
+    args = ["sample-logs", "--out", str(tmp_path), "--days", "1", "--invocations", "10"]
+    assert main([*args, "--quiet", "--force"]) == 0
+    assert not own.exists()
+    assert main([*args, "--quiet"]) == 0
