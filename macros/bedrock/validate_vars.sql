@@ -31,6 +31,15 @@
             ) }}
         {% endif %}
     {% endfor %}
+    {#- the folder is written into read_csv('<folder>/AWSLogs/...') as a SQL string and a glob -#}
+    {% set logs_dir = var('bedrock_logs_dir', '') | string %}
+    {% if modules.re.search("['\\\\*?\\[\\]{}\\x00-\\x1f]", logs_dir) %}
+        {{ exceptions.raise_compiler_error(
+            "var bedrock_logs_dir must not contain quotes, backslashes, control characters or "
+            ~ "the glob characters * ? [ ] { }; got: " ~ (logs_dir | tojson)
+            ~ ". Move or link the logs to a plain path."
+        ) }}
+    {% endif %}
     {% do bedrock_tenant_costs.tenant_id_keys() %}
     {% do bedrock_tenant_costs.lookback_days() %}
     {% for name in ['max_unpriced_share', 'max_unattributed_share'] %}

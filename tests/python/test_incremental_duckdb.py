@@ -144,6 +144,9 @@ BAD_WINDOW_VARS = [
     ({"lookbak_days": 2}, "Unknown var 'lookbak_days' in --vars"),
     ({"max_unpriced_share": 2}, "max_unpriced_share must be a share between 0 and 1"),
     ({"tenant_id_keys": "tenantId"}, "tenant_id_keys must be a non-empty list"),
+    ({"bedrock_logs_dir": "/tmp/it's'); select 1; --"}, "bedrock_logs_dir must not contain quotes"),
+    ({"bedrock_logs_dir": "/tmp/logs*"}, "bedrock_logs_dir must not contain quotes"),
+    ({"bedrock_logs_dir": "C:\\logs"}, "bedrock_logs_dir must not contain quotes"),
 ]
 
 
