@@ -143,7 +143,15 @@ def print_top_tenants(database: Path, schema: str, limit: int) -> int:
             file=sys.stderr,
         )
         return EXIT_FAILURE
-    con = duckdb.connect(str(database), read_only=True)
+    try:
+        con = duckdb.connect(str(database), read_only=True)
+    except duckdb.Error as exc:
+        print(
+            f"error: could not open {database} as a DuckDB database ({exc}). Is a dbt build "
+            "still writing it, or is it another kind of file?",
+            file=sys.stderr,
+        )
+        return EXIT_FAILURE
     try:
         overview = read_overview(con, schema)
         tenants = read_top_tenants(con, schema, limit)

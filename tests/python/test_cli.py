@@ -111,3 +111,20 @@ def test_logging_enable_help_says_bodies_are_off_by_default(
     for word in ("text", "image", "embedding", "video"):
         assert f"--{word}-bodies" in out
     assert "BODIES are not logged unless you ask" in out
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["summary", "--database", "/etc/passwd"],
+        ["sample-logs", "--out", "/proc/no-such-dir/logs", "--days", "1", "--quiet"],
+        ["report", "--database", "/etc/passwd", "--out", "/tmp/never-written.html"],
+    ],
+)
+def test_a_bad_file_argument_is_an_error_message_not_a_traceback(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: ")
+    assert "Traceback" not in err
