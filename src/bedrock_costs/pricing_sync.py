@@ -1504,8 +1504,13 @@ def run_sync(
     verbose: bool = False,
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
+    database: Path | None = None,
+    schema: str = "bedrock_marts",
 ) -> int:
     """Fetch, compare, print the diff; with ``out_path`` write the proposal there.
+
+    With ``database`` (a DuckDB build), the usage its logs show without a price is listed too,
+    and ``check`` fails on it as on a stale seed.
 
     Exit codes: 0 up to date or proposal printed/written; 1 ``check`` found the seed stale, or
     the Price List could not be read / gave no usable price; 2 usage errors (bad seed, bad flags).
@@ -1549,9 +1554,27 @@ def run_sync(
         seed.rows, rows, today=today, skipped=skipped, region_codes=region_codes
     )
     print(render_diff(proposal, verbose=verbose), file=out)
+    unpriced = []
+    if database is not None:
+        from bedrock_costs.unpriced import UnpricedReadError, read_unpriced_usage
+
+        try:
+            unpriced = read_unpriced_usage(database, schema)
+        except UnpricedReadError as error:
+            print(f"error: {error}", file=err)
+            return EXIT_FAILURE
+        for usage in unpriced:
+            print(f"? seen in the logs without a price: {usage.describe()}", file=out)
     if check:
         if proposal.is_stale:
             print(f"{seed_path} is stale: run without --check and with --out to update", file=err)
+            return EXIT_STALE
+        if unpriced:
+            print(
+                f"{len(unpriced)} model/Region/scope/tier combinations in {database} have no "
+                f'price: add rows to {seed_path} (README, "Changing a price")',
+                file=err,
+            )
             return EXIT_STALE
         return EXIT_OK
     if out_path is not None:
@@ -1660,6 +1683,18 @@ def add_pricing_parser(subparsers: Any) -> None:
         help="list every Price List product that gave no seed price (not only a summary) and "
         "every matching row whose seed-only prices are kept",
     )
+    sync.add_argument(
+        "--database",
+        type=Path,
+        default=None,
+        help="also list the models, Regions and tiers a DuckDB build's logs used without a "
+        "price (its dq_unpriced_usage); --check then fails on them too",
+    )
+    sync.add_argument(
+        "--schema",
+        default="bedrock_marts",
+        help="schema of the marts in --database (default bedrock_marts)",
+    )
     sync.set_defaults(handler=_cmd_pricing_sync)
 
 
@@ -1681,4 +1716,6 @@ def _cmd_pricing_sync(args: argparse.Namespace) -> int:
         region_codes=args.region_codes,
         service_codes=tuple(args.service_codes or DEFAULT_SERVICE_CODES),
         verbose=args.verbose,
+        database=args.database,
+        schema=args.schema,
     )

@@ -754,3 +754,73 @@ def test_cli_handler_runs_the_sync(
     assert "fetched 5 products from AmazonBedrock in us-east-1 (page 1, 5 so far)" in captured.err
     written = out_path.read_text(encoding="utf-8").splitlines()
     assert written[2].endswith(",2025-01-01,2026-10-01,AWS pricing page 2025-01 (example)")
+
+
+def _marts_with_unpriced(path: Path, rows: list[tuple]) -> Path:
+    import duckdb
+
+    con = duckdb.connect(str(path))
+    con.sql("create schema bedrock_marts")
+    con.sql(
+        "create table bedrock_marts.dq_unpriced_usage (usage_date date, model_id varchar, "
+        "region varchar, routing_scope varchar, service_tier varchar, invocation_count bigint)"
+    )
+    for row in rows:
+        con.execute("insert into bedrock_marts.dq_unpriced_usage values (?, ?, ?, ?, ?, ?)", row)
+    con.close()
+    return path
+
+
+def test_check_with_a_database_fails_on_models_the_logs_use_without_a_price(
+    tmp_path: Path,
+) -> None:
+    up_to_date = tmp_path / "proposed.csv"
+    assert run(tmp_path, SEED_TEXT, out=up_to_date)[0] == 0
+    new_model = ("2026-11-30", "example.brand-new-v1:0", "ap-southeast-2", "geo", "standard", 7)
+    for rows, expected_code in (([], 0), ([new_model, (*new_model[:5], 5)], 1)):
+        database = _marts_with_unpriced(tmp_path / f"marts-{expected_code}.duckdb", rows)
+        client = pricing_client()
+        stdout, stderr = io.StringIO(), io.StringIO()
+        with Stubber(client) as stubber:
+            stub_all_pages(stubber, with_garbage=True)
+            code = ps.run_sync(
+                up_to_date,
+                None,
+                True,
+                client,
+                TODAY,
+                stdout=stdout,
+                stderr=stderr,
+                database=database,
+            )
+        assert code == expected_code, stderr.getvalue()
+        if rows:
+            assert (
+                "? seen in the logs without a price: example.brand-new-v1:0 in ap-southeast-2 "
+                "(scope geo, tier standard): 12 invocations, 2026-11-30"
+            ) in stdout.getvalue()
+            assert "have no price" in stderr.getvalue()
+
+
+def test_a_database_without_the_marts_is_an_error(tmp_path: Path) -> None:
+    import duckdb
+
+    duckdb.connect(str(tmp_path / "empty.duckdb")).close()
+    up_to_date = tmp_path / "proposed.csv"
+    assert run(tmp_path, SEED_TEXT, out=up_to_date)[0] == 0
+    client = pricing_client()
+    stderr = io.StringIO()
+    with Stubber(client) as stubber:
+        stub_all_pages(stubber, with_garbage=True)
+        code = ps.run_sync(
+            up_to_date,
+            None,
+            True,
+            client,
+            TODAY,
+            stdout=io.StringIO(),
+            stderr=stderr,
+            database=tmp_path / "empty.duckdb",
+        )
+    assert code == 1
+    assert "has no bedrock_marts.dq_unpriced_usage" in stderr.getvalue()
