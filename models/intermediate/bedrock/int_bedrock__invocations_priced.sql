@@ -130,7 +130,16 @@ price_candidates as (
     inner join prices
         on
             resolved.model_id = prices.model_id
-            and (resolved.region = prices.region or prices.region = '*')
+            {#- '*' is every commercial Region: GovCloud and China bill at prices of their own,
+                so their calls stay unpriced (listed) until the seed has their rows #}
+            and (
+                resolved.region = prices.region
+                or (
+                    prices.region = '*'
+                    and resolved.region not like 'us-gov-%'
+                    and resolved.region not like 'cn-%'
+                )
+            )
             and (resolved.routing_scope = prices.routing_scope or prices.routing_scope = '*')
             and resolved.service_tier = prices.service_tier
             and (
