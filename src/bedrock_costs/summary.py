@@ -33,6 +33,8 @@ class Overview:
     total_cost_usd: Decimal
     unpriced_invocation_count: int
     quarantined_line_count: int
+    # the part of total_cost_usd priced on an estimate (cost_basis = estimated): a lower bound
+    estimated_cost_usd: Decimal = Decimal(0)
 
 
 def _quote_identifier(name: str) -> str:
@@ -49,7 +51,8 @@ def read_overview(con: duckdb.DuckDBPyConnection, schema: str) -> Overview:
             count(*),
             count(distinct tenant_id),
             coalesce(sum(total_cost_usd), 0),
-            count(*) filter (where not is_priced)
+            count(*) filter (where not is_priced),
+            coalesce(sum(total_cost_usd) filter (where cost_basis = 'estimated'), 0)
         from {s}.fct_bedrock_invocations
         """
     ).fetchall()[0]
@@ -62,6 +65,7 @@ def read_overview(con: duckdb.DuckDBPyConnection, schema: str) -> Overview:
         total_cost_usd=Decimal(totals[4]),
         unpriced_invocation_count=int(totals[5]),
         quarantined_line_count=int(quarantined),
+        estimated_cost_usd=Decimal(totals[6]),
     )
 
 
@@ -91,6 +95,17 @@ def format_usd(amount: Decimal) -> str:
     """Dollars to the cent; under a dollar, four decimals so that small costs stay visible."""
     places = Decimal("0.01") if abs(amount) >= 1 else Decimal("0.0001")
     return f"${amount.quantize(places):,}"
+
+
+def _estimate_note(overview: Overview) -> list[str]:
+    if not overview.estimated_cost_usd:
+        return []
+    share = overview.estimated_cost_usd / overview.total_cost_usd * 100
+    return [
+        f"Of that, {format_usd(overview.estimated_cost_usd)} ({share:.1f}%) is an estimate and "
+        "can only be low: cache writes logged without their 5-minute/1-hour split (bodies off) "
+        "are priced at the 5-minute rate (cost_basis = estimated in fct_bedrock_invocations)."
+    ]
 
 
 def render(overview: Overview, tenants: list[TenantRow]) -> str:
@@ -128,6 +143,7 @@ def render(overview: Overview, tenants: list[TenantRow]) -> str:
         "",
         f"All tenants: {overview.tenant_count:,} tenants, {overview.invocation_count:,} "
         f"invocations, {format_usd(overview.total_cost_usd)} priced.",
+        *_estimate_note(overview),
         f"Unpriced invocations: {overview.unpriced_invocation_count:,} (see dq_unpriced_usage). "
         f"Quarantined log lines: {overview.quarantined_line_count:,} "
         "(see dq_quarantined_log_lines).",

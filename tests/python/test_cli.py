@@ -128,3 +128,11 @@ def test_a_bad_file_argument_is_an_error_message_not_a_traceback(
     err = capsys.readouterr().err
     assert err.startswith("error: ")
     assert "Traceback" not in err
+
+
+def test_summary_says_how_much_of_the_total_is_an_estimate() -> None:
+    overview = Overview("2026-10-01", "2026-10-30", 30, 2, Decimal("40"), 0, 0, Decimal("10"))
+    text = render(overview, [TenantRow("acme", 30, 1000, Decimal("40"), 0)])
+    assert "Of that, $10.00 (25.0%) is an estimate and can only be low" in text
+    exact = Overview("2026-10-01", "2026-10-30", 30, 2, Decimal("40"), 0, 0)
+    assert "estimate" not in render(exact, [TenantRow("acme", 30, 1000, Decimal("40"), 0)])

@@ -267,3 +267,15 @@ def test_corrected_price_reprices_only_the_backfilled_days(tmp_path: Path) -> No
         where usage_date = date '2026-10-02' and tenant_id = 'acme'"""
     )
     assert daily == Decimal("0.0154")
+
+
+def test_summary_names_the_estimated_part_of_the_total(
+    built: DbtRun, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bedrock_costs.cli import main
+
+    assert main(["summary", "--database", str(built.database)]) == 0
+    estimated = sum(cost for _, basis, cost in EXPECTED.values() if basis == "estimated")
+    assert estimated == EXPECTED["p08"][2]
+    shown = f"${estimated.quantize(Decimal('0.0001'))}"
+    assert f"Of that, {shown} (" in capsys.readouterr().out
