@@ -62,7 +62,7 @@ lint: lint-python lint-sql ## ruff, mypy and sqlfluff
 
 pytest: install
 	scripts/ensure-chromium.sh
-	$(BIN)/pytest -m "not athena"
+	$(BIN)/pytest -m "not athena" -n 2 --dist loadfile
 
 # The athena target executed on a local Athena: Trino 476 (downloaded once from Maven Central
 # into ~/.cache/bedrock-costs, checksum verified) behind moto's Glue, S3 and an Athena front.
