@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from bedrock_costs.arg_types import iso_date
+from bedrock_costs.arg_types import iso_date, positive_int
 
 
 @dataclass(frozen=True)
@@ -165,16 +165,6 @@ def _cmd_build_history(args: argparse.Namespace) -> int:
         return 2
 
 
-def _days(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from exc
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"expected at least 1 day, got {number}")
-    return number
-
-
 def add_build_history_parser(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "build-history",
@@ -208,7 +198,7 @@ def add_build_history_parser(subparsers: Any) -> None:
         help="last day to build, inclusive (default: today, UTC)",
     )
     parser.add_argument(
-        "--days-per-run", type=_days, default=30, help="days per dbt build (default 30)"
+        "--days-per-run", type=positive_int, default=30, help="days per dbt build (default 30)"
     )
     parser.add_argument(
         "--full-refresh",

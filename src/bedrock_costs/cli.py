@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from bedrock_costs.arg_types import iso_date
+from bedrock_costs.arg_types import iso_date, positive_int
 from bedrock_costs.build_history import add_build_history_parser
 from bedrock_costs.logging_setup import add_logging_parser
 from bedrock_costs.logs_fetch import add_logs_parser
@@ -24,16 +24,6 @@ EXIT_FAILURE = 1
 EXIT_USAGE = 2
 
 Handler = Callable[[argparse.Namespace], int]
-
-
-def _positive_int(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from exc
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"expected a number of at least 1, got {number}")
-    return number
 
 
 def _cmd_sample_logs(args: argparse.Namespace) -> int:
@@ -91,10 +81,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--invocations 50000 --seed 42",
     )
     sample.add_argument("--out", type=Path, required=True, help="directory to write AWSLogs/ into")
-    sample.add_argument("--days", type=_positive_int, default=30, help="days of logs (default 30)")
+    sample.add_argument("--days", type=positive_int, default=30, help="days of logs (default 30)")
     sample.add_argument(
         "--invocations",
-        type=_positive_int,
+        type=positive_int,
         default=50_000,
         help="number of model invocations to generate (default 50000)",
     )
@@ -131,9 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="bedrock_marts",
         help="schema holding the marts (default bedrock_marts)",
     )
-    summary.add_argument(
-        "--limit", type=_positive_int, default=10, help="rows to show (default 10)"
-    )
+    summary.add_argument("--limit", type=positive_int, default=10, help="rows to show (default 10)")
     summary.set_defaults(handler=_cmd_summary)
 
     add_pricing_parser(commands)

@@ -771,6 +771,18 @@ def _marts_with_unpriced(path: Path, rows: list[tuple]) -> Path:
     return path
 
 
+def check_with_database(seed_path: Path, database: Path) -> tuple[int, str, str]:
+    """run_sync --check against a stubbed Price List, with --database."""
+    client = pricing_client()
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with Stubber(client) as stubber:
+        stub_all_pages(stubber, with_garbage=True)
+        code = ps.run_sync(
+            seed_path, None, True, client, TODAY, stdout=stdout, stderr=stderr, database=database
+        )
+    return code, stdout.getvalue(), stderr.getvalue()
+
+
 def test_check_with_a_database_fails_on_models_the_logs_use_without_a_price(
     tmp_path: Path,
 ) -> None:
@@ -779,27 +791,14 @@ def test_check_with_a_database_fails_on_models_the_logs_use_without_a_price(
     new_model = ("2026-11-30", "example.brand-new-v1:0", "ap-southeast-2", "geo", "standard", 7)
     for rows, expected_code in (([], 0), ([new_model, (*new_model[:5], 5)], 1)):
         database = _marts_with_unpriced(tmp_path / f"marts-{expected_code}.duckdb", rows)
-        client = pricing_client()
-        stdout, stderr = io.StringIO(), io.StringIO()
-        with Stubber(client) as stubber:
-            stub_all_pages(stubber, with_garbage=True)
-            code = ps.run_sync(
-                up_to_date,
-                None,
-                True,
-                client,
-                TODAY,
-                stdout=stdout,
-                stderr=stderr,
-                database=database,
-            )
-        assert code == expected_code, stderr.getvalue()
+        code, out, err = check_with_database(up_to_date, database)
+        assert code == expected_code, err
         if rows:
             assert (
                 "? seen in the logs without a price: example.brand-new-v1:0 in ap-southeast-2 "
                 "(scope geo, tier standard): 12 invocations, 2026-11-30"
-            ) in stdout.getvalue()
-            assert "have no price" in stderr.getvalue()
+            ) in out
+            assert "have no price" in err
 
 
 def test_a_database_without_the_marts_is_an_error(tmp_path: Path) -> None:
@@ -808,19 +807,6 @@ def test_a_database_without_the_marts_is_an_error(tmp_path: Path) -> None:
     duckdb.connect(str(tmp_path / "empty.duckdb")).close()
     up_to_date = tmp_path / "proposed.csv"
     assert run(tmp_path, SEED_TEXT, out=up_to_date)[0] == 0
-    client = pricing_client()
-    stderr = io.StringIO()
-    with Stubber(client) as stubber:
-        stub_all_pages(stubber, with_garbage=True)
-        code = ps.run_sync(
-            up_to_date,
-            None,
-            True,
-            client,
-            TODAY,
-            stdout=io.StringIO(),
-            stderr=stderr,
-            database=tmp_path / "empty.duckdb",
-        )
+    code, _, err = check_with_database(up_to_date, tmp_path / "empty.duckdb")
     assert code == 1
-    assert "has no bedrock_marts.dq_unpriced_usage" in stderr.getvalue()
+    assert "has no bedrock_marts.dq_unpriced_usage" in err
