@@ -37,12 +37,13 @@ class Overview:
     estimated_cost_usd: Decimal = Decimal(0)
 
 
-def _quote_identifier(name: str) -> str:
+def quote_identifier(name: str) -> str:
+    """A DuckDB identifier (a schema name given on the command line) as a quoted SQL name."""
     return '"' + name.replace('"', '""') + '"'
 
 
 def read_overview(con: duckdb.DuckDBPyConnection, schema: str) -> Overview:
-    s = _quote_identifier(schema)
+    s = quote_identifier(schema)
     totals = con.sql(
         f"""
         select
@@ -74,7 +75,7 @@ def read_top_tenants(con: duckdb.DuckDBPyConnection, schema: str, limit: int) ->
         f"""
         select tenant_id, invocation_count, total_tokens, total_cost_usd,
                unpriced_invocation_count
-        from {_quote_identifier(schema)}.dim_tenants
+        from {quote_identifier(schema)}.dim_tenants
         order by total_cost_usd desc, tenant_id
         limit {int(limit)}
         """

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 
+from bedrock_costs.summary import quote_identifier
 from bedrock_costs.untrusted import printable
 
 
@@ -41,10 +42,6 @@ class UnpricedUsage:
         )
 
 
-def _quote_identifier(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def read_unpriced_usage(database: Path, schema: str) -> list[UnpricedUsage]:
     """Each model, Region, scope and tier with unpriced invocations, most invocations first."""
     if not database.exists():
@@ -58,7 +55,7 @@ def read_unpriced_usage(database: Path, schema: str) -> list[UnpricedUsage]:
             f"""
             select model_id, region, routing_scope, service_tier, sum(invocation_count),
                    cast(min(usage_date) as varchar), cast(max(usage_date) as varchar)
-            from {_quote_identifier(schema)}.dq_unpriced_usage
+            from {quote_identifier(schema)}.dq_unpriced_usage
             group by all
             order by 5 desc, 1, 2, 3, 4
             """
