@@ -27,3 +27,6 @@
     {%- endif -%}
     cast('{{ value }}' as {{ type }})
 {%- endmacro %}
+
+{# Factors of the price rules (e.g. 1.10 for a 10 % regional premium), exact. #}
+{% macro price_multiplier_type() %}decimal(12, 6){% endmacro %}

@@ -5,7 +5,7 @@
 {% macro validate_vars() %}
     {% set known = [
         'bedrock_logs_dir', 'tenant_id_keys', 'unattributed_tenant_id', 'hashed_tag_keys',
-        'tag_hash_salt', 'quarantine_preview_chars', 'long_context_threshold_tokens',
+        'tag_hash_salt', 'quarantine_preview_chars',
         'max_unpriced_share', 'max_unattributed_share', 'lookback_days', 'backfill_from',
         'backfill_to', 'bedrock_logs_s3_uri', 'bedrock_log_accounts', 'bedrock_log_regions',
         'bedrock_log_first_hour', 'bedrock_raw_schema', 'create_raw_table_on_run_start',
@@ -18,6 +18,9 @@
     {% set removed = {
         'athena_force_batch': "dbt-athena 1.11 writes partition by partition by itself when "
             ~ "Athena refuses more than 100 partitions in one query (tested on the local Athena)",
+        'long_context_threshold_tokens': "long-context pricing is a rule per model now: "
+            ~ "each model's threshold is a row of seeds/bedrock_long_context_rules.csv "
+            ~ "(only Claude Sonnet 4 and 4.5 bill a long-context premium on Bedrock)",
     } %}
     {% for name in passed %}
         {% if name in removed %}
@@ -51,7 +54,7 @@
         {% endif %}
     {% endfor %}
     {% for name, minimum in [
-        ('long_context_threshold_tokens', 1), ('quarantine_preview_chars', 0),
+        ('quarantine_preview_chars', 0),
         ('anomaly_window_days', 1), ('anomaly_min_baseline_days', 0),
     ] %}
         {% set value = var(name) %}

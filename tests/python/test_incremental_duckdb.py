@@ -142,6 +142,10 @@ BAD_WINDOW_VARS = [
     ({"backfill_from": "2026-10-05", "backfill_to": "2026-10-01"}, "is before backfill_from"),
     ({"backfill_from": "yesterday", "backfill_to": "2026-10-01"}, "must be a date as YYYY-MM-DD"),
     ({"lookbak_days": 2}, "Unknown var 'lookbak_days' in --vars"),
+    (
+        {"long_context_threshold_tokens": 100000},
+        "var 'long_context_threshold_tokens' was removed: long-context pricing is a rule per model",
+    ),
     ({"max_unpriced_share": 2}, "max_unpriced_share must be a share between 0 and 1"),
     ({"tenant_id_keys": "tenantId"}, "tenant_id_keys must be a non-empty list"),
     ({"bedrock_logs_dir": "/tmp/it's'); select 1; --"}, "bedrock_logs_dir must not contain quotes"),

@@ -21,6 +21,7 @@ from dbt_harness import (
     MARTS,
     PROJECT_DIR,
     DbtRun,
+    compiled_sql,
     copy_project,
     materialize_fixture_logs,
     run_dbt,
@@ -97,9 +98,44 @@ EXPECTED = {
     "p17": ("priced", "exact", (1000 * Decimal("1.10") + 100 * Decimal("5.50")) / M),
     # Nova Lite with cache writes: AWS does not charge them (0, not "no price").
     "p18": ("priced", "exact", (1000 * Decimal("0.06") + 100 * Decimal("0.24")) / M),
-    # GovCloud bills at prices of its own: a '*' Region row is commercial only, so a us-gov.
-    # call without a GovCloud row is unpriced and listed, never billed at commercial rates.
-    "p19": ("unpriced", None, None),
+    # GovCloud bills at prices of its own, 1.2 x global for Haiku 4.5 (AWS pricing page:
+    # 1.20 in / 6.00 out in us-gov-west-1), never at the commercial '*' row.
+    "p19": ("priced", "exact", (1000 * Decimal("1.20") + 100 * Decimal("6.00")) / M),
+    # Claude 3.5 Sonnet v2 moved to extended-access prices on 2025-12-01: the last second of
+    # 2025-11-30 bills 3.00 / 15.00, the first second of 2025-12-01 bills 6.00 / 30.00 / 0.60.
+    "p20": ("priced", "exact", (1000 * Decimal(3) + 100 * Decimal(15)) / M),
+    "p21": (
+        "priced",
+        "exact",
+        (1000 * Decimal(6) + 100 * Decimal(30) + 2000 * Decimal("0.60")) / M,
+    ),
+    # Nova Micro from eu-west-1 bills the EU price (0.046 / 0.184), not the US one.
+    "p22": ("priced", "exact", (10000 * Decimal("0.046") + 1000 * Decimal("0.184")) / M),
+    # DeepSeek V3.2 from ap-south-1: 0.74 / 2.22 (the US Regions bill 0.62 / 1.85).
+    "p23": ("priced", "exact", (10000 * Decimal("0.74") + 1000 * Decimal("2.22")) / M),
+    # Llama 3 70B in ca-central-1: 3.05 / 4.03.
+    "p24": ("priced", "exact", (10000 * Decimal("3.05") + 1000 * Decimal("4.03")) / M),
+    # Sonnet 4 geo from eu-central-1, 190,000 + 5,000 read + 6,000 written > 200,000: the whole
+    # call at the long-context rates 6.00 / 22.50 / 0.60 / 7.50; the write split is unknown and
+    # the row has a 1-hour rate, so the writes are priced at 5 minutes and marked estimated.
+    "p25": (
+        "priced",
+        "estimated",
+        (
+            190000 * Decimal(6)
+            + 1000 * Decimal("22.50")
+            + 5000 * Decimal("0.60")
+            + 6000 * Decimal("7.50")
+        )
+        / M,
+    ),
+    # Nova 2 Lite flex: half the regional 0.33 / 2.75 = 0.165 / 1.375 (Price List -flex 0.165).
+    "p26": ("priced", "exact", (100000 * Decimal("0.165") + 10000 * Decimal("1.375")) / M),
+    # Opus 4.7 from Tokyo: global 5.00 / 25.00, the jp. geographic profile 10% more.
+    "p27": ("priced", "exact", (1000 * Decimal(5) + 100 * Decimal(25)) / M),
+    "p28": ("priced", "exact", (1000 * Decimal("5.50") + 100 * Decimal("27.50")) / M),
+    # Sonnet 4.5 in GovCloud over 200,000 tokens: 1.2 x the global long-context 6.00 / 22.50.
+    "p29": ("priced", "exact", (250000 * Decimal("7.20") + 1000 * Decimal("27.00")) / M),
 }
 
 
@@ -107,8 +143,7 @@ EXPECTED = {
 def built(tmp_path_factory: pytest.TempPathFactory) -> DbtRun:
     work = tmp_path_factory.mktemp("pricing")
     logs = materialize_fixture_logs(FIXTURE, work / "logs")
-    # two unpriced calls in 19 are over the default 5% limit: allow them for this fixture
-    run = run_dbt(["build"], logs, work / "dbt", {"max_unpriced_share": 0.15})
+    run = run_dbt(["build"], logs, work / "dbt")
     assert run.ok, run.output[-4000:]
     return run
 
@@ -154,10 +189,7 @@ def test_unpriced_usage_is_listed(built: DbtRun) -> None:
     assert built.query(
         f"""select model_id, region, pricing_status, invocation_count, input_tokens
         from {MARTS}.dq_unpriced_usage order by model_id"""
-    ) == [
-        ("anthropic.claude-haiku-4-5-20251001-v1:0", "us-gov-west-1", "unpriced", 1, 1000),
-        ("mistral.unknown-model-v9:0", "us-east-1", "unpriced", 1, 100),
-    ]
+    ) == [("mistral.unknown-model-v9:0", "us-east-1", "unpriced", 1, 100)]
 
 
 def unpriced_record(number: int) -> str:
@@ -209,6 +241,19 @@ def test_half_the_usage_unpriced_writes_every_mart_then_fails_naming_what_to_pri
     assert "seeds/bedrock_model_prices.csv" in run.output
 
 
+def read_csv_rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    with path.open(newline="") as handle:
+        reader = csv.DictReader(handle)
+        return list(reader.fieldnames or []), list(reader)
+
+
+def write_csv_rows(path: Path, fields: list[str], rows: list[dict[str, str]]) -> None:
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
 def test_corrected_price_reprices_only_the_backfilled_days(tmp_path: Path) -> None:
     """A price change at midnight UTC applied to past days by a backfill; other days keep theirs."""
     project = copy_project(tmp_path / "project")
@@ -220,30 +265,38 @@ def test_corrected_price_reprices_only_the_backfilled_days(tmp_path: Path) -> No
         first.query(f"""select request_id, total_cost_usd from {MARTS}.fct_bedrock_invocations""")
     )
 
-    # Correct geo/in-Region Haiku 4.5 from 2026-10-02 on: the old row closes at midnight.
+    # Correct geo/in-Region Haiku 4.5 from 2026-10-02 on. That price is derived (1.10 x global)
+    # by the regional_premium rule: the rule closes at midnight and a listed row takes over.
+    rules_seed = project / "seeds" / "bedrock_price_rules.csv"
+    rule_fields, rules = read_csv_rows(rules_seed)
+    haiku_rule = next(
+        r
+        for r in rules
+        if r["model_id"] == "anthropic.claude-haiku-4-5-20251001-v1:0"
+        and r["rule_id"] == "regional_premium"
+    )
+    haiku_rule["effective_to"] = "2026-10-02"
+    write_csv_rows(rules_seed, rule_fields, rules)
     seed = project / "seeds" / "bedrock_model_prices.csv"
-    with seed.open(newline="") as handle:
-        reader = csv.DictReader(handle)
-        fields = list(reader.fieldnames or [])
-        rows = list(reader)
+    fields, rows = read_csv_rows(seed)
     haiku = next(
         r
         for r in rows
-        if r["model_id"] == "anthropic.claude-haiku-4-5-20251001-v1:0" and r["routing_scope"] == "*"
+        if r["model_id"] == "anthropic.claude-haiku-4-5-20251001-v1:0"
+        and r["routing_scope"] == "global"
+        and r["service_tier"] == "standard"
     )
-    corrected = {
-        **haiku,
-        "effective_from": "2026-10-02",
-        "input_usd_per_1m_tokens": "2.20",
-        "output_usd_per_1m_tokens": "11.00",
-        "source": "test correction",
-    }
-    haiku["effective_to"] = "2026-10-02"
-    rows.append(corrected)
-    with seed.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=fields, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+    rows.append(
+        {
+            **haiku,
+            "routing_scope": "*",
+            "effective_from": "2026-10-02",
+            "input_usd_per_1m_tokens": "2.20",
+            "output_usd_per_1m_tokens": "11.00",
+            "source": "test correction",
+        }
+    )
+    write_csv_rows(seed, fields, rows)
 
     repriced = run_dbt_on_handwritten(
         ["build"],
@@ -276,6 +329,50 @@ def test_summary_names_the_estimated_part_of_the_total(
 
     assert main(["summary", "--database", str(built.database)]) == 0
     estimated = sum(cost for _, basis, cost in EXPECTED.values() if basis == "estimated")
-    assert estimated == EXPECTED["p08"][2]
-    shown = f"${estimated.quantize(Decimal('0.0001'))}"
+    assert estimated == EXPECTED["p08"][2] + EXPECTED["p25"][2]
+    shown = f"${estimated.quantize(Decimal('0.01'))}"  # over a dollar: to the cent
     assert f"Of that, {shown} (" in capsys.readouterr().out
+
+
+def test_catalog_test_names_a_missing_and_a_duplicated_price(tmp_path: Path) -> None:
+    """The catalog check can fail: drop a rule (a gap) and list a copy of a derived row (a tie)."""
+    project = copy_project(tmp_path / "project")
+    rules_seed = project / "seeds" / "bedrock_price_rules.csv"
+    rule_fields, rules = read_csv_rows(rules_seed)
+    sonnet_46 = "anthropic.claude-sonnet-4-6"
+    rules = [
+        r for r in rules if not (r["model_id"] == sonnet_46 and r["rule_id"] == "regional_premium")
+    ]
+    write_csv_rows(rules_seed, rule_fields, rules)
+    seed = project / "seeds" / "bedrock_model_prices.csv"
+    fields, rows = read_csv_rows(seed)
+    opus_45 = "anthropic.claude-opus-4-5-20251101-v1:0"
+    opus_global = next(
+        r for r in rows if r["model_id"] == opus_45 and r["routing_scope"] == "global"
+    )
+    # the same key as the row the regional_premium rule derives for Opus 4.5
+    rows.append({**opus_global, "routing_scope": "*", "input_usd_per_1m_tokens": "5.50"})
+    write_csv_rows(seed, fields, rows)
+
+    logs = materialize_fixture_logs(HANDWRITTEN_FIXTURE, tmp_path / "logs")
+    run = run_dbt_on_handwritten(
+        ["build", "--select", "+assert_every_catalog_offering_has_one_price"],
+        logs,
+        tmp_path / "dbt",
+        project_dir=project,
+    )
+    assert not run.ok
+    assert "assert_every_catalog_offering_has_one_price" in run.output
+    sql = compiled_sql(
+        tmp_path / "dbt", "tests/data_quality/assert_every_catalog_offering_has_one_price.sql"
+    )
+    problems = {
+        (model, scope, problem)
+        for model, scope, problem in run.query(
+            f"select distinct model_id, routing_scope, problem from ({sql}) as failures"
+        )
+    }
+    assert (sonnet_46, "geo", "no price row applies") in problems
+    assert (sonnet_46, "in_region", "no price row applies") in problems
+    assert (opus_45, "geo", "several price rows tie at the best specificity") in problems
+    assert {model for model, _, _ in problems} == {sonnet_46, opus_45}

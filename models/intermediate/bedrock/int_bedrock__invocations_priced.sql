@@ -2,13 +2,16 @@
     One row per request id with its tenant, resolved model, the price row that priced it and its
     cost by token class.
 
-    The price row is chosen on every billing dimension the seed carries:
-      - base model, source Region (`region`, never `inferenceRegion`) and routing scope
-        (in_region / geo / global), each with `*` rows as fallbacks (exact beats `*`);
+    The price row is the one of the catalog (int_pricing__model_prices: listed rows and rule
+    rows) that applies to the call and is the most specific (macros bedrock_price_applies and
+    bedrock_price_specificity; the catalog test proves that exactly one wins for every offering):
+      - base model, source Region (`region`, never `inferenceRegion`) as a Region, its geography
+        or `*` (every commercial Region), and routing scope (in_region / geo / global or `*`);
       - service tier (standard, priority, flex; batch jobs are not in the invocation log), exact;
-      - context tier: a request whose input + cache read + cache write tokens exceed var
-        long_context_threshold_tokens is billed whole at the model's long_context row when it
-        has one (Claude Sonnet 4 and 4.5), else at its standard row;
+      - context tier, exact: a call of a model with a long-context rule (seed
+        bedrock_long_context_rules) whose input tokens, with cache reads and writes where the rule
+        counts them, exceed the rule's threshold is billed whole at the model's long_context row;
+        every other call is standard;
       - the UTC date of the invocation within [effective_from, effective_to).
     cache_read_savings_usd is what the cache reads saved: their tokens at the input price minus
     what they cost at the cache-read price.
@@ -32,12 +35,6 @@
     ('cache_write_5m', 'cache_write_5m_input_tokens', 'cache_write_5m_usd_per_1m_tokens'),
     ('cache_write_1h', 'cache_write_1h_input_tokens', 'cache_write_1h_usd_per_1m_tokens'),
 ] -%}
-{%- set threshold = var('long_context_threshold_tokens') -%}
-{%- if threshold is not number or threshold < 1 -%}
-    {{ exceptions.raise_compiler_error(
-        "var long_context_threshold_tokens must be a positive number of tokens; got: " ~ threshold
-    ) }}
-{%- endif -%}
 
 with
 
@@ -61,7 +58,19 @@ tenants as (
 
 prices as (
 
-    select * from {{ ref('stg_pricing__bedrock_model_prices') }}
+    select * from {{ ref('int_pricing__model_prices') }}
+
+),
+
+regions as (
+
+    select * from {{ ref('stg_pricing__bedrock_regions') }}
+
+),
+
+long_context_rules as (
+
+    select * from {{ ref('stg_pricing__bedrock_long_context_rules') }}
 
 ),
 
@@ -90,10 +99,19 @@ resolved as (
             when tenants.tenant_id <> logged_models.application_profile_tenant_id
                 then 'profile_tenant_mismatch'
         end as tenant_attribution_conflict,
+        regions.aws_partition as region_partition,
+        regions.region_group,
         case
             when
-                invocations.input_tokens + invocations.cache_read_input_tokens
-                + invocations.cache_write_input_tokens > {{ threshold }}
+                invocations.input_tokens
+                + case
+                    when long_context_rules.threshold_counts_cache_tokens
+                        then
+                            invocations.cache_read_input_tokens
+                            + invocations.cache_write_input_tokens
+                    else 0
+                end
+                > long_context_rules.threshold_input_tokens
                 then 'long_context'
             else 'standard'
         end as context_tier
@@ -102,6 +120,16 @@ resolved as (
         on invocations.logged_model_id = logged_models.logged_model_id
     left join tenants
         on invocations.request_id = tenants.request_id
+    left join regions
+        on invocations.region = regions.region
+    left join long_context_rules
+        on
+            logged_models.model_id = long_context_rules.model_id
+            and invocations.usage_date >= long_context_rules.effective_from
+            and (
+                long_context_rules.effective_to is null
+                or invocations.usage_date < long_context_rules.effective_to
+            )
 
 ),
 
@@ -116,37 +144,18 @@ price_candidates as (
         prices.context_tier as price_context_tier,
         prices.price_unit,
         prices.effective_from as price_effective_from,
+        prices.price_origin,
+        prices.price_rule_id,
         {%- for class_name, tokens, price in token_classes %}
         prices.{{ price }},
         {%- endfor %}
         row_number() over (
             partition by resolved.request_id
-            order by
-                case when prices.context_tier = resolved.context_tier then 0 else 1 end,
-                case when prices.region = '*' then 1 else 0 end,
-                case when prices.routing_scope = '*' then 1 else 0 end
+            order by {{ bedrock_price_specificity('resolved', 'prices') }}, prices.price_id
         ) as price_rank
     from resolved
     inner join prices
-        on
-            resolved.model_id = prices.model_id
-            {#- '*' is every commercial Region: GovCloud and China bill at prices of their own,
-                so their calls stay unpriced (listed) until the seed has their rows #}
-            and (
-                resolved.region = prices.region
-                or (
-                    prices.region = '*'
-                    and resolved.region not like 'us-gov-%'
-                    and resolved.region not like 'cn-%'
-                )
-            )
-            and (resolved.routing_scope = prices.routing_scope or prices.routing_scope = '*')
-            and resolved.service_tier = prices.service_tier
-            and (
-                resolved.context_tier = prices.context_tier or prices.context_tier = 'standard'
-            )
-            and resolved.usage_date >= prices.effective_from
-            and (prices.effective_to is null or resolved.usage_date < prices.effective_to)
+        on {{ bedrock_price_applies('resolved', 'prices') }}
     where resolved.is_token_priced
 
 ),
@@ -169,6 +178,8 @@ statused as (
         matched_prices.price_service_tier,
         matched_prices.price_context_tier,
         matched_prices.price_effective_from,
+        matched_prices.price_origin,
+        matched_prices.price_rule_id,
         {%- for class_name, tokens, price in token_classes %}
         matched_prices.{{ price }},
         {%- endfor %}
