@@ -24,11 +24,13 @@ Mapping decisions:
 * **Units**: ``1K tokens`` x 1000; ``1M tokens`` and the Marketplace ``Units`` as they are (USD per
   1M tokens); ``Image`` / ``Second`` become ``price_unit`` ``image`` / ``video_second``.
 * **Model id** from ``servicename`` (minus `` (Amazon Bedrock Edition)``), ``model``,
-  ``titanModel`` or ``modelId``, canonicalised and looked up in :data:`MODEL_ALIASES`. Names not in
-  the table are reported as ``unknown_model``; nothing is matched by containment.
+  ``titanModel`` or ``modelId``, canonicalised and looked up in the seed
+  ``seeds/bedrock_price_list_models.csv`` (read by the bill reconciliation too). Names not in it
+  are reported as ``unknown_model``; nothing is matched by containment.
 * Not modelled by the seed and reported as skipped: provisioned throughput, reserved capacity,
   model customisation, latency-optimized inference, bedrock-mantle SKUs, audio / image *tokens*,
-  30-minute cache writes, tiered (ranged) prices and zero prices (never recorded as free).
+  30-minute cache writes, tiered (ranged) prices and zero input, output or unit prices (never
+  recorded as free). A zero *cache* price is recorded as 0: AWS lists Nova cache writes at $0.
 * Two products claiming the same key and token class with different prices make the whole key
   ``conflict``: it is left out of the proposal, so the seed keeps whatever it has.
 """
@@ -52,6 +54,20 @@ from pathlib import Path
 from typing import Any, Final, TextIO
 
 from bedrock_costs.arg_types import iso_date
+from bedrock_costs.price_catalog import (
+    DEFAULT_MODEL_NAMES,
+    DEFAULT_REGIONS,
+    DEFAULT_RULES,
+    Catalog,
+    CatalogFileError,
+    CatalogRow,
+    PriceRule,
+    Region,
+    load_model_names,
+    load_regions,
+    load_rules,
+)
+from bedrock_costs.price_offers import OfferFileError, read_offers
 
 EXIT_OK: Final = 0
 EXIT_STALE: Final = 1
@@ -109,91 +125,6 @@ Key = tuple[str, str, str, str, str]
 # ---------------------------------------------------------------------------------------------
 # Model names -> model ids
 # ---------------------------------------------------------------------------------------------
-
-#: Price List names (``servicename`` minus " (Amazon Bedrock Edition)", ``model``, ``titanModel``)
-#: to base Bedrock model ids. Matching is on the canonical form (lower case, runs of
-#: non-alphanumerics -> "-", "+" -> "plus"), then on the same form without separators, then
-#: without a trailing "-instruct" or a leading provider name. Add a line here for a new model.
-MODEL_ALIASES: Final[Mapping[str, str]] = {
-    # Anthropic (AmazonBedrock holds Claude 2/3 and Instant; AmazonBedrockFoundationModels the rest)
-    "Claude Instant": "anthropic.claude-instant-v1",
-    "Claude 2": "anthropic.claude-v2",
-    "Claude 2.0": "anthropic.claude-v2",
-    "Claude 2.1": "anthropic.claude-v2:1",
-    "Claude 3 Haiku": "anthropic.claude-3-haiku-20240307-v1:0",
-    "Claude 3 Sonnet": "anthropic.claude-3-sonnet-20240229-v1:0",
-    "Claude 3 Opus": "anthropic.claude-3-opus-20240229-v1:0",
-    "Claude 3.5 Haiku": "anthropic.claude-3-5-haiku-20241022-v1:0",
-    "Claude 3.5 Sonnet": "anthropic.claude-3-5-sonnet-20240620-v1:0",
-    "Claude 3.5 Sonnet v2": "anthropic.claude-3-5-sonnet-20241022-v2:0",
-    "Claude 3.7 Sonnet": "anthropic.claude-3-7-sonnet-20250219-v1:0",
-    "Claude Sonnet 4": "anthropic.claude-sonnet-4-20250514-v1:0",
-    "Claude 4 Sonnet": "anthropic.claude-sonnet-4-20250514-v1:0",
-    "Claude Opus 4": "anthropic.claude-opus-4-20250514-v1:0",
-    "Claude 4 Opus": "anthropic.claude-opus-4-20250514-v1:0",
-    "Claude Opus 4.1": "anthropic.claude-opus-4-1-20250805-v1:0",
-    "Claude Sonnet 4.5": "anthropic.claude-sonnet-4-5-20250929-v1:0",
-    "Claude Haiku 4.5": "anthropic.claude-haiku-4-5-20251001-v1:0",
-    "Claude Opus 4.5": "anthropic.claude-opus-4-5-20251101-v1:0",
-    "Claude Sonnet 4.6": "anthropic.claude-sonnet-4-6",
-    "Claude Opus 4.6": "anthropic.claude-opus-4-6-v1",
-    # Amazon
-    "Nova Micro": "amazon.nova-micro-v1:0",
-    "Nova Lite": "amazon.nova-lite-v1:0",
-    "Nova Pro": "amazon.nova-pro-v1:0",
-    "Nova Premier": "amazon.nova-premier-v1:0",
-    "Nova 2 Lite": "amazon.nova-2-lite-v1:0",
-    "Nova 2.0 Lite": "amazon.nova-2-lite-v1:0",
-    "Nova Canvas": "amazon.nova-canvas-v1:0",
-    "Titan Text G1 - Express": "amazon.titan-text-express-v1",
-    "Titan Text G1 - Lite": "amazon.titan-text-lite-v1",
-    "Titan Text G1 - Premier": "amazon.titan-text-premier-v1:0",
-    "Titan Embeddings G1 - Text": "amazon.titan-embed-text-v1",
-    "Titan Text Embeddings V2": "amazon.titan-embed-text-v2:0",
-    "TitanEmbeddingsV2-Text-input": "amazon.titan-embed-text-v2:0",
-    "Titan Multimodal Embeddings G1": "amazon.titan-embed-image-v1",
-    "Titan Embeddings G1 Image": "amazon.titan-embed-image-v1",
-    "Titan Image Generator G1": "amazon.titan-image-generator-v1",
-    # Meta ("Instruct" is optional in the lookup)
-    "Llama 3 8B": "meta.llama3-8b-instruct-v1:0",
-    "Llama 3 70B": "meta.llama3-70b-instruct-v1:0",
-    "Llama 3.1 8B": "meta.llama3-1-8b-instruct-v1:0",
-    "Llama 3.1 70B": "meta.llama3-1-70b-instruct-v1:0",
-    "Llama 3.1 405B": "meta.llama3-1-405b-instruct-v1:0",
-    "Llama 3.2 1B": "meta.llama3-2-1b-instruct-v1:0",
-    "Llama 3.2 3B": "meta.llama3-2-3b-instruct-v1:0",
-    "Llama 3.2 11B": "meta.llama3-2-11b-instruct-v1:0",
-    "Llama 3.2 90B": "meta.llama3-2-90b-instruct-v1:0",
-    "Llama 3.3 70B": "meta.llama3-3-70b-instruct-v1:0",
-    "Llama 4 Maverick 17B": "meta.llama4-maverick-17b-instruct-v1:0",
-    "Llama 4 Scout 17B": "meta.llama4-scout-17b-instruct-v1:0",
-    # Mistral AI ("Mistral Large" alone is the 24.02 model)
-    "Mistral 7B": "mistral.mistral-7b-instruct-v0:2",
-    "Mixtral 8x7B": "mistral.mixtral-8x7b-instruct-v0:1",
-    "Mistral Small": "mistral.mistral-small-2402-v1:0",
-    "Mistral Large": "mistral.mistral-large-2402-v1:0",
-    "Mistral Large (24.02)": "mistral.mistral-large-2402-v1:0",
-    "Mistral Large (24.07)": "mistral.mistral-large-2407-v1:0",
-    "Mistral Large 2 (24.07)": "mistral.mistral-large-2407-v1:0",
-    "Mistral Large 3": "mistral.mistral-large-3-675b-instruct",
-    "Mistral Large 3 (675B)": "mistral.mistral-large-3-675b-instruct",
-    "Pixtral Large (25.02)": "mistral.pixtral-large-2502-v1:0",
-    # DeepSeek, OpenAI open-weight, Qwen, AI21, Cohere
-    "R1": "deepseek.r1-v1:0",
-    "DeepSeek R1": "deepseek.r1-v1:0",
-    "DeepSeek V3.1": "deepseek.v3-v1:0",
-    "gpt-oss-120b": "openai.gpt-oss-120b-1:0",
-    "gpt-oss-20b": "openai.gpt-oss-20b-1:0",
-    "Qwen3 32B": "qwen.qwen3-32b-v1:0",
-    "Jamba 1.5 Large": "ai21.jamba-1-5-large-v1:0",
-    "Jamba 1.5 Mini": "ai21.jamba-1-5-mini-v1:0",
-    "Command R": "cohere.command-r-v1:0",
-    "Command R+": "cohere.command-r-plus-v1:0",
-    "Embed English": "cohere.embed-english-v3",
-    "Embed English v3": "cohere.embed-english-v3",
-    "Embed Multilingual": "cohere.embed-multilingual-v3",
-    "Embed Multilingual v3": "cohere.embed-multilingual-v3",
-}
 
 _MARKETPLACE_SUFFIX = re.compile(r"\s*\(amazon bedrock edition\)\s*$", re.IGNORECASE)
 _PROVIDER_PREFIXES = (
@@ -527,6 +458,8 @@ _NOT_MODELLED_FEATURES: Final = (
     "data automation",
     "agent",
 )
+#: Token classes whose price AWS lists at 0 for some models (Nova cache writes): 0 is recorded.
+_FREE_CLASSES: Final = ("cache_read", "cache_write_5m", "cache_write_1h")
 _TOKEN_UNITS: Final[Mapping[str, Decimal]] = {
     "1k tokens": Decimal(1000),
     "1k token": Decimal(1000),
@@ -547,12 +480,16 @@ def products_to_price_rows(
     effective_from: date,
     retrieved: date,
     aliases: Mapping[str, str] | None = None,
+    source: str = "AWS Price List API",
 ) -> tuple[list[PriceRow], list[Skipped]]:
     """Map Price List products to seed rows, one row per key with one column per token class.
 
+    ``aliases`` maps Price List model names to model ids (default: the seed
+    ``seeds/bedrock_price_list_models.csv``, read from the working directory).
+
     Every product ends either in a row or in the returned ``Skipped`` list with a reason.
     """
-    resolver = ModelResolver(MODEL_ALIASES if aliases is None else {**MODEL_ALIASES, **aliases})
+    resolver = ModelResolver(load_model_names() if aliases is None else aliases)
     skipped: list[Skipped] = []
     components: list[_Component] = []
     for product in products:
@@ -576,7 +513,7 @@ def products_to_price_rows(
                 for c in group
             )
             continue
-        rows.append(_row_from_group(key, group, effective_from, retrieved))
+        rows.append(_row_from_group(key, group, effective_from, retrieved, source))
     return rows, skipped
 
 
@@ -640,7 +577,7 @@ def _component(product: Mapping[str, Any], origin: Skipped, resolver: ModelResol
     region = origin.region
     if not region:
         raise _SkipError(MALFORMED, "no regionCode attribute")
-    if price == 0:
+    if price == 0 and usage.price_class not in _FREE_CLASSES:
         raise _SkipError(ZERO_PRICE, "the Price List says 0; not recorded as free")
     key: Key = (model_id, region, usage.routing_scope, tier, usage.context_tier)
     value = price * scale
@@ -684,6 +621,15 @@ def _on_demand_price(product: Mapping[str, Any]) -> tuple[Decimal, str, str]:
         raise _SkipError(MALFORMED, f"several OnDemand prices in one product: {listing}")
     (price, unit) = found.pop()
     return price, unit, description
+
+
+def product_regions(products: Iterable[Mapping[str, Any]]) -> set[str]:
+    """The ``regionCode`` values of the products (the Regions a fetch covered)."""
+    return {
+        str(code)
+        for product in products
+        if (code := (_attributes(product) or {}).get("regionCode"))
+    }
 
 
 def _parse_price(raw: Any) -> Decimal:
@@ -912,7 +858,9 @@ def _resolve_model(attributes: Mapping[str, Any], resolver: ModelResolver) -> st
             return resolved
     shown = ", ".join(repr(n) for n in names) or "(no model name attribute)"
     hint = f" (modelId attribute {model_id_attribute!r})" if model_id_attribute else ""
-    raise _SkipError(UNKNOWN_MODEL, f"no model id for {shown}{hint}; add it to MODEL_ALIASES")
+    raise _SkipError(
+        UNKNOWN_MODEL, f"no model id for {shown}{hint}; add it to {DEFAULT_MODEL_NAMES}"
+    )
 
 
 def _group_problem(group: Sequence[_Component]) -> str | None:
@@ -930,14 +878,14 @@ def _group_problem(group: Sequence[_Component]) -> str | None:
 
 
 def _row_from_group(
-    key: Key, group: Sequence[_Component], effective_from: date, retrieved: date
+    key: Key, group: Sequence[_Component], effective_from: date, retrieved: date, source_name: str
 ) -> PriceRow:
     values: dict[str, Decimal | None] = dict.fromkeys(PRICE_FIELDS)
     for component in group:
         column = "usd_per_unit" if component.price_class == "unit" else component.price_class
         values[column] = component.value
     origins = sorted({f"{c.origin.service_code} {c.origin.name}".strip() for c in group})
-    source = f"AWS Price List API {'; '.join(origins)} {key[1]} retrieved {retrieved.isoformat()}"
+    source = f"{source_name} {'; '.join(origins)} {key[1]} retrieved {retrieved.isoformat()}"
     model_id, region, scope, tier, context = key
     return PriceRow(
         model_id=model_id,
@@ -1186,6 +1134,8 @@ def propose_update(
     today: date,
     skipped: Sequence[Skipped] = (),
     region_codes: Sequence[str] | None = None,
+    rules: Sequence[PriceRule] = (),
+    regions: Mapping[str, Region] | None = None,
 ) -> Proposal:
     """Compare fetched prices with the seed's open rows without rewriting any price.
 
@@ -1194,9 +1144,12 @@ def propose_update(
     * exact open row, same prices -> unchanged;
     * exact open row, other prices -> the row gets ``effective_to = today`` and a new row opens
       ``today`` (a conflict instead if the open row starts today or later);
-    * no exact open row -> the row the dbt lookup would use today (exact Region before ``*``,
-      then exact scope before ``*``) is compared: same prices -> covered, nothing to do;
-      otherwise a new, more specific row is appended.
+    * no exact open row -> the row the dbt lookup would use today (exact Region before region
+      group before ``*``, then exact scope before ``*``; with ``regions`` and ``rules`` the
+      catalog as dbt builds it, see :mod:`bedrock_costs.price_catalog`) is compared: same
+      prices -> covered, nothing to do; otherwise a new, more specific row is appended. When
+      that row is derived by a price rule, a difference is a conflict: the rule, not a copy of
+      its row, has to change.
 
     "Same prices" compares the classes the Price List has. A class only the seed has (for example
     a derived batch output price) is not evidence that the class became free or unpriced: it is
@@ -1211,6 +1164,7 @@ def propose_update(
     for position, row in enumerate(rows):
         positions[row.key].append(position)
     proposal = Proposal(today=today, rows=rows, skipped=list(skipped))
+    lookup = _CatalogLookup(rows, rules, regions)
     used: set[int] = set()
     fallback_agreement: dict[int, list[bool]] = defaultdict(list)
     seen: set[Key] = set()
@@ -1246,11 +1200,29 @@ def propose_update(
             closed = current.closed_on(today)
             opened = replace(merged, effective_from=today, effective_to=None)
             rows[open_exact[0]] = closed
+            lookup.invalidate()
             new_rows.append(opened)
             proposal.changed.append(RowChange(current, closed, opened, kept))
             continue
 
-        fallback = _fallback_position(rows, positions, fetched, today)
+        winner = lookup.winner(fetched, today)
+        fallback = None
+        if winner is not None and winner.rule_id is not None:
+            differs, _, kept = _compare(winner.row, fetched)
+            if not differs:
+                proposal.covered.append((fetched, winner.row))
+            else:
+                proposal.conflicts.append(
+                    Conflict(
+                        fetched,
+                        f"priced today by rule {winner.rule_id} ({winner.row.source}) at "
+                        f"{_price_changes(winner.row, fetched)}: change the rule in "
+                        "seeds/bedrock_price_rules.csv, or close it and list the price, by hand",
+                    )
+                )
+            continue
+        if winner is not None:
+            fallback = lookup.position(winner.row)
         kept = ()
         if fallback is not None:
             used.add(fallback)
@@ -1287,14 +1259,16 @@ def propose_update(
                 f"differs from all {len(agreements)} fetched key(s) it covered; consider closing "
                 "it by hand"
             )
-    regions = set(region_codes) if region_codes else None
+    asked = set(region_codes) if region_codes else None
+    if asked is not None and regions is not None:
+        asked |= {regions[code].region_group for code in list(asked) if code in regions}
     ambiguous_keys = {item.key for item in skipped if item.category == CONFLICT and item.key}
     for position, row in enumerate(rows):
         if position in used or not row.is_open:
             continue
         if row.key in ambiguous_keys:
             proposal.ambiguous.append(row)
-        elif regions is None or row.region == "*" or row.region in regions:
+        elif asked is None or row.region == "*" or row.region in asked:
             proposal.missing.append(row)
 
     new_rows.sort(key=lambda r: (*r.key, r.effective_from))
@@ -1326,21 +1300,37 @@ def _compare(current: PriceRow, fetched: PriceRow) -> tuple[bool, PriceRow, tupl
     return differs, replace(fetched, **values, source=_clean_source(source)), kept
 
 
-def _fallback_position(
-    rows: Sequence[PriceRow], positions: Mapping[Key, list[int]], fetched: PriceRow, today: date
-) -> int | None:
-    model_id, region, scope, tier, context = fetched.key
-    candidates = [(region, "*"), ("*", scope), ("*", "*")]
-    for candidate_region, candidate_scope in candidates:
-        if (candidate_region, candidate_scope) == (region, scope):
-            continue
-        key = (model_id, candidate_region, candidate_scope, tier, context)
-        live = [
-            p for p in positions.get(key, []) if rows[p].is_open and rows[p].effective_from <= today
+class _CatalogLookup:
+    """The catalog row dbt would price a fetched key with today, over the proposal's rows."""
+
+    def __init__(
+        self,
+        rows: list[PriceRow],
+        rules: Sequence[PriceRule],
+        regions: Mapping[str, Region] | None,
+    ) -> None:
+        self._rows = rows
+        self._rules = rules
+        self._regions = regions
+        self._catalog: Catalog | None = None
+
+    def invalidate(self) -> None:
+        self._catalog = None
+
+    def winner(self, fetched: PriceRow, today: date) -> CatalogRow | None:
+        if self._catalog is None:
+            self._catalog = Catalog.build(self._rows, self._rules, self._regions)
+        model_id, region, scope, tier, context = fetched.key
+        call_scope = "in_region" if scope == "*" else scope
+        winners = [
+            item
+            for item in self._catalog.winners(model_id, region, call_scope, tier, context, today)
+            if not (item.rule_id is None and item.row.key == fetched.key)
         ]
-        if live:
-            return live[0]
-    return None
+        return winners[0] if winners else None
+
+    def position(self, row: PriceRow) -> int:
+        return next(i for i, candidate in enumerate(self._rows) if candidate is row)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1402,7 +1392,8 @@ def render_diff(proposal: Proposal, *, verbose: bool = False, limit: int = 20) -
     opened_count = len(proposal.changed) + len(proposal.added)
     lines.append(
         f"summary: {len(proposal.changed)} changed, {len(proposal.added)} new, "
-        f"{len(proposal.unchanged)} unchanged, {len(proposal.covered)} covered by '*' rows, "
+        f"{len(proposal.unchanged)} unchanged, "
+        f"{len(proposal.covered)} covered by wider or derived rows, "
         f"{len(proposal.missing)} not in the Price List, {len(proposal.ambiguous)} ambiguous, "
         f"{len(proposal.conflicts)} conflicts, {len(proposal.kept)} with seed-only prices kept; "
         f"{len(proposal.changed)} rows to close, {opened_count} to open; "
@@ -1453,7 +1444,7 @@ def _skipped_summary(skipped: Sequence[Skipped], *, list_all: bool, limit: int) 
         names = sorted(unknown.items())
         shown = names if list_all else names[:limit]
         lines.append(
-            "  unknown models (add to MODEL_ALIASES if they are invoked): "
+            f"  unknown models (add them to {DEFAULT_MODEL_NAMES} if they are invoked): "
             + "; ".join(f"{name} ({count})" for name, count in shown)
             + (f"; ... {len(names) - len(shown)} more" if len(shown) < len(names) else "")
         )
@@ -1506,8 +1497,18 @@ def run_sync(
     stderr: TextIO | None = None,
     database: Path | None = None,
     schema: str = "bedrock_marts",
+    offers_dir: Path | None = None,
+    rules_path: Path | None = None,
+    regions_path: Path | None = None,
+    model_names_path: Path | None = None,
 ) -> int:
     """Fetch, compare, print the diff; with ``out_path`` write the proposal there.
+
+    Products come from the Price List API through ``client``, or with ``offers_dir`` from bulk
+    offer files on disk (see :mod:`bedrock_costs.price_offers`). With ``rules_path`` and
+    ``regions_path`` the comparison is with the catalog dbt builds (region groups, derived
+    prices); ``model_names_path`` is the name -> model id seed (default
+    seeds/bedrock_price_list_models.csv).
 
     With ``database`` (a DuckDB build), the usage its logs show without a price is listed too,
     and ``check`` fails on it as on a stale seed.
@@ -1528,6 +1529,13 @@ def run_sync(
     except (SeedFormatError, UnicodeDecodeError) as error:
         print(f"error: {error}", file=err)
         return EXIT_USAGE
+    try:
+        aliases = load_model_names(model_names_path or DEFAULT_MODEL_NAMES)
+        rules = load_rules(rules_path) if rules_path is not None else []
+        regions = load_regions(regions_path) if regions_path is not None else None
+    except (OSError, CatalogFileError, ValueError) as error:
+        print(f"error: {error}", file=err)
+        return EXIT_USAGE
 
     from botocore.exceptions import BotoCoreError, ClientError
 
@@ -1535,11 +1543,25 @@ def run_sync(
         print(message, file=err, flush=True)
 
     try:
-        products = list(fetch_price_list(client, service_codes, region_codes, progress=progress))
+        if offers_dir is not None:
+            products = list(read_offers(offers_dir, service_codes, region_codes, progress=progress))
+        else:
+            products = list(
+                fetch_price_list(client, service_codes, region_codes, progress=progress)
+            )
+    except OfferFileError as error:
+        print(f"error: {error}", file=err)
+        return EXIT_FAILURE
     except (BotoCoreError, ClientError) as error:
         print(f"error: could not read the AWS Price List: {error}", file=err)
         return EXIT_FAILURE
-    rows, skipped = products_to_price_rows(products, effective_from=today, retrieved=today)
+    source = "AWS Price List offer files" if offers_dir is not None else "AWS Price List API"
+    if offers_dir is not None and not region_codes:
+        # only the Regions the files cover can say a row is missing from the Price List
+        region_codes = sorted(product_regions(products))
+    rows, skipped = products_to_price_rows(
+        products, effective_from=today, retrieved=today, aliases=aliases, source=source
+    )
     if not rows:
         print(
             f"error: none of the {len(products)} fetched products gave a usable price; "
@@ -1551,7 +1573,13 @@ def run_sync(
         return EXIT_FAILURE
 
     proposal = propose_update(
-        seed.rows, rows, today=today, skipped=skipped, region_codes=region_codes
+        seed.rows,
+        rows,
+        today=today,
+        skipped=skipped,
+        region_codes=region_codes,
+        rules=rules,
+        regions=regions,
     )
     print(render_diff(proposal, verbose=verbose), file=out)
     unpriced = []
@@ -1695,6 +1723,32 @@ def add_pricing_parser(subparsers: Any) -> None:
         default="bedrock_marts",
         help="schema of the marts in --database (default bedrock_marts)",
     )
+    sync.add_argument(
+        "--offers-dir",
+        type=Path,
+        default=None,
+        help="read the Price List bulk offer files under this folder instead of the API (no "
+        "credentials, works offline): <DIR>/offers/v1.0/aws/<ServiceCode>/current/<region>/"
+        "index.json, as downloaded from https://pricing.us-east-1.amazonaws.com",
+    )
+    sync.add_argument(
+        "--rules",
+        type=Path,
+        default=DEFAULT_RULES,
+        help=f"price rules seed; prices it derives count as present (default {DEFAULT_RULES})",
+    )
+    sync.add_argument(
+        "--regions",
+        type=Path,
+        default=DEFAULT_REGIONS,
+        help=f"Regions seed with partitions and region groups (default {DEFAULT_REGIONS})",
+    )
+    sync.add_argument(
+        "--model-names",
+        type=Path,
+        default=DEFAULT_MODEL_NAMES,
+        help=f"Price List model names -> model ids (default {DEFAULT_MODEL_NAMES})",
+    )
     sync.set_defaults(handler=_cmd_pricing_sync)
 
 
@@ -1702,11 +1756,13 @@ def _cmd_pricing_sync(args: argparse.Namespace) -> int:
     today = args.effective_date or datetime.now(UTC).date()
     from botocore.exceptions import BotoCoreError
 
-    try:
-        client = make_pricing_client(args.pricing_region)
-    except BotoCoreError as error:
-        print(f"error: cannot create the AWS pricing client: {error}", file=sys.stderr)
-        return EXIT_FAILURE
+    client = None
+    if args.offers_dir is None:
+        try:
+            client = make_pricing_client(args.pricing_region)
+        except BotoCoreError as error:
+            print(f"error: cannot create the AWS pricing client: {error}", file=sys.stderr)
+            return EXIT_FAILURE
     return run_sync(
         args.seed,
         args.out,
@@ -1718,4 +1774,8 @@ def _cmd_pricing_sync(args: argparse.Namespace) -> int:
         verbose=args.verbose,
         database=args.database,
         schema=args.schema,
+        offers_dir=args.offers_dir,
+        rules_path=args.rules,
+        regions_path=args.regions,
+        model_names_path=args.model_names,
     )

@@ -376,3 +376,46 @@ def test_catalog_test_names_a_missing_and_a_duplicated_price(tmp_path: Path) -> 
     assert (sonnet_46, "in_region", "no price row applies") in problems
     assert (opus_45, "geo", "several price rows tie at the best specificity") in problems
     assert {model for model, _, _ in problems} == {sonnet_46, opus_45}
+
+
+def test_the_python_catalog_of_pricing_sync_equals_the_one_dbt_builds(built: DbtRun) -> None:
+    """pricing sync compares the Price List with price_catalog's rows: they must be dbt's."""
+    from bedrock_costs import pricing_sync as ps
+    from bedrock_costs.price_catalog import Catalog, load_rules
+
+    seeds = PROJECT_DIR / "seeds"
+    catalog = Catalog.build(
+        ps.read_seed(seeds / "bedrock_model_prices.csv").rows,
+        load_rules(seeds / "bedrock_price_rules.csv"),
+    )
+
+    def normal(value: Decimal | None) -> Decimal | None:
+        return None if value is None else Decimal(value).normalize()
+
+    python_rows = {
+        (
+            item.row.model_id,
+            item.row.region,
+            item.row.routing_scope,
+            item.row.service_tier,
+            item.row.context_tier,
+            item.row.effective_from.isoformat(),
+            item.row.effective_to.isoformat() if item.row.effective_to else None,
+            *(normal(price) for price in item.row.prices()),
+            item.rule_id,
+        )
+        for item in catalog.rows
+    }
+    dbt_rows = {
+        (*row[:7], *(normal(price) for price in row[7:13]), row[13])
+        for row in built.query(
+            """select model_id, region, routing_scope, service_tier, context_tier,
+                   cast(effective_from as varchar), cast(effective_to as varchar),
+                   input_usd_per_1m_tokens, output_usd_per_1m_tokens,
+                   cache_read_usd_per_1m_tokens, cache_write_5m_usd_per_1m_tokens,
+                   cache_write_1h_usd_per_1m_tokens, usd_per_unit, price_rule_id
+            from bedrock_intermediate.int_pricing__model_prices"""
+        )
+    }
+    assert len(python_rows) == len(catalog.rows) > 200
+    assert python_rows == dbt_rows

@@ -14,6 +14,7 @@ import pytest
 from botocore.stub import Stubber
 
 from bedrock_costs import pricing_sync as ps
+from bedrock_costs.price_catalog import load_model_names
 from fixtures import price_list as pl
 
 TODAY = date(2026, 10, 1)
@@ -357,15 +358,26 @@ def test_batch_signalled_only_by_feature_and_inference_type_without_usagetype() 
     assert row.input == Decimal("0.125")
 
 
-def test_zero_price_is_not_recorded_as_free() -> None:
+def test_zero_input_price_is_not_recorded_as_free_but_a_zero_cache_price_is() -> None:
     product = pl.bedrock("USE1-NovaPro-input-tokens", "Input tokens", "0.0000000000")
     rows, skipped = ps.products_to_price_rows([product], effective_from=TODAY, retrieved=TODAY)
     assert rows == []
     assert skipped[0].category == ps.ZERO_PRICE
+    cache_write = pl.bedrock(
+        "USE1-Nova2.0Lite-cache-write-input-token-count",
+        "Prompt cache write input tokens",
+        "0.0000000000",
+        model="Nova 2.0 Lite",
+    )
+    rows, skipped = ps.products_to_price_rows([cache_write], effective_from=TODAY, retrieved=TODAY)
+    assert skipped == []
+    assert [(row.model_id, row.cache_write_5m, row.input) for row in rows] == [
+        ("amazon.nova-2-lite-v1:0", Decimal(0), None)
+    ]
 
 
 def test_names_resolve_through_the_alias_table() -> None:
-    resolver = ps.ModelResolver(ps.MODEL_ALIASES)
+    resolver = ps.ModelResolver(load_model_names())
     assert resolver.resolve("Claude Sonnet 4.5 (Amazon Bedrock Edition)") == SONNET
     assert resolver.resolve("Nova Pro") == NOVA_PRO
     assert resolver.resolve("R1") == "deepseek.r1-v1:0"
@@ -535,7 +547,7 @@ def test_diff_mentions_old_and_new_prices_and_skips() -> None:
     ) in diff
     assert f"+ {SONNET} us-east-1 * batch standard: new row input 1.65 (opens 2026-10-01)" in diff
     assert "? anthropic.claude-haiku-4-5-20251001-v1:0 * * standard standard" in diff
-    assert "summary: 1 changed, 3 new, 0 unchanged, 2 covered by '*' rows" in diff
+    assert "summary: 1 changed, 3 new, 0 unchanged, 2 covered by wider or derived rows" in diff
     assert "skipped 6 products" in diff
     assert "Acme Frontier 1 (Amazon Bedrock Edition) (1)" in diff
     assert "non-numeric price 'abc'" in diff
