@@ -68,6 +68,10 @@ _ENVIRONMENT_WEIGHTS = (82, 12, 6)
 _GEO_INFERENCE_REGIONS: dict[str, tuple[str, ...]] = {
     "us": ("us-east-1", "us-east-2", "us-west-2"),
     "eu": ("eu-west-1", "eu-central-1", "eu-west-3", "eu-north-1"),
+    "jp": ("ap-northeast-1", "ap-northeast-3"),
+    "apac": ("ap-northeast-1", "ap-southeast-1", "ap-southeast-2"),
+    "ca": ("ca-central-1", "ca-west-1"),
+    "us-gov": ("us-gov-west-1", "us-gov-east-1"),
     "global": ("us-east-1", "us-east-2", "us-west-2", "eu-west-1", "ap-northeast-1"),
 }
 _ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
@@ -139,10 +143,16 @@ class _Stream:
     account: str
     region: str
     weight: float
+    embeds: bool = True
+    """False: this Region has no embedding model with a public price; its callers only chat."""
 
     @property
     def bucket(self) -> str:
         return f"bedrock-invocation-logs-{self.account}-{self.region}"
+
+    @property
+    def partition(self) -> str:
+        return "aws-us-gov" if self.region.startswith("us-gov-") else "aws"
 
 
 @dataclass(frozen=True)
@@ -173,9 +183,11 @@ class _Model:
     kind: str  # claude45 | claude3 | nova | llama | embed
     weight: float
     native_name: str = ""
-    geo: str = ""  # us | eu | global for cross-Region profiles
+    geo: str = ""  # us | eu | jp | apac | ca | us-gov | global for cross-Region profiles
     ttfb_ms: int = 400
     ms_per_token: float = 8.0
+    tiered: bool = False
+    """Callers pick the flex or priority service tier for some calls (logged in the bodies)."""
 
 
 @dataclass(frozen=True)
@@ -193,10 +205,13 @@ class _Burst:
 
 
 _STREAMS = (
-    _Stream("111122223333", "us-east-1", 0.40),
-    _Stream("111122223333", "eu-west-1", 0.20),
-    _Stream("444455556666", "us-west-2", 0.25),
-    _Stream("444455556666", "us-east-1", 0.15),
+    _Stream("111122223333", "us-east-1", 0.34),
+    _Stream("111122223333", "eu-west-1", 0.18),
+    _Stream("444455556666", "us-west-2", 0.22),
+    _Stream("444455556666", "us-east-1", 0.13),
+    _Stream("111122223333", "ap-northeast-1", 0.06),
+    _Stream("444455556666", "ca-central-1", 0.04, embeds=False),
+    _Stream("777788889999", "us-gov-west-1", 0.03),
 )
 
 _ROLES: dict[str, tuple[_Role, ...]] = {
@@ -290,6 +305,9 @@ _ROLES: dict[str, tuple[_Role, ...]] = {
     ),
 }
 
+# The GovCloud account runs the same gateway, reporting and embedding services.
+_ROLES["777788889999"] = _ROLES["444455556666"]
+
 _TENANTS = (
     _Tenant("acme-corp", "customer-success", "CC-1001"),
     _Tenant("globex", "finance", "CC-1002"),
@@ -314,7 +332,11 @@ _SPEED: dict[str, tuple[int, float]] = {
     "claude-3-haiku-20240307": (300, 5.0),
     "nova-lite": (250, 4.0),
     "nova-pro": (450, 9.0),
+    "nova-2-lite": (300, 5.0),
     "llama3-3-70b": (500, 11.0),
+    "llama3-70b": (550, 12.0),
+    "claude-sonnet-4-6": (650, 15.0),
+    "claude-opus-4-7": (1100, 24.0),
 }
 
 
@@ -324,12 +346,18 @@ def _claude(model_id: str, weight: float, native: str, geo: str = "") -> _Model:
     return _Model(model_id, kind, weight, native, geo, ttfb, per_token)
 
 
-def _other(model_id: str, kind: str, weight: float, speed: str, geo: str = "") -> _Model:
+def _other(
+    model_id: str, kind: str, weight: float, speed: str, geo: str = "", *, tiered: bool = False
+) -> _Model:
     ttfb, per_token = _SPEED[speed]
-    return _Model(model_id, kind, weight, "", geo, ttfb, per_token)
+    return _Model(model_id, kind, weight, "", geo, ttfb, per_token, tiered)
 
 
 _EMBED_MODEL = _Model("amazon.titan-embed-text-v2:0", "embed", 1.0)
+# GovCloud bills Titan Text Embeddings V1 (there is no public GovCloud price for V2).
+_GOV_EMBED_MODEL = _Model("amazon.titan-embed-text-v1", "embed", 1.0)
+_SONNET_46 = "claude-sonnet-4-6"
+_OPUS_47 = "claude-opus-4-7"
 _US_TEXT_MODELS = (
     _claude("us.anthropic.claude-haiku-4-5-20251001-v1:0", 30, _HAIKU_45, "us"),
     _claude("global.anthropic.claude-sonnet-4-5-20250929-v1:0", 10, _SONNET_45, "global"),
@@ -347,9 +375,11 @@ _US_TEXT_MODELS = (
         "us",
     ),
     _other("us.meta.llama3-3-70b-instruct-v1:0", "llama", 6, "llama3-3-70b", "us"),
+    _claude("us.anthropic.claude-sonnet-4-6", 4, _SONNET_46, "us"),
 )
-# Deliberately unpriced (an opaque application inference profile, ~1.5% of the text-model calls in
-# the one account/Region that owns it, ~0.5% of all calls).
+# An opaque application inference profile (~1.5% of the text-model calls in the one account and
+# Region that owns it): unpriced until seeds/bedrock_application_inference_profiles.csv maps it,
+# as the shipped seed does.
 _APP_PROFILE_MODEL = _claude(
     "arn:aws:bedrock:us-east-1:111122223333:application-inference-profile/a1b2c3d4e5f6",
     1.35,
@@ -359,6 +389,24 @@ _EU_TEXT_MODELS = (
     _claude("eu.anthropic.claude-haiku-4-5-20251001-v1:0", 45, _HAIKU_45, "eu"),
     _claude("eu.anthropic.claude-sonnet-4-5-20250929-v1:0", 25, _SONNET_45, "eu"),
     _claude("global.anthropic.claude-haiku-4-5-20251001-v1:0", 30, _HAIKU_45, "global"),
+)
+_APAC_TEXT_MODELS = (
+    _claude("jp.anthropic.claude-haiku-4-5-20251001-v1:0", 35, _HAIKU_45, "jp"),
+    _claude("jp.anthropic.claude-sonnet-4-6", 20, _SONNET_46, "jp"),
+    _claude("global.anthropic.claude-opus-4-7", 8, _OPUS_47, "global"),
+    _other("apac.amazon.nova-lite-v1:0", "nova", 20, "nova-lite", "apac"),
+    _other("global.amazon.nova-2-lite-v1:0", "nova", 17, "nova-2-lite", "global", tiered=True),
+)
+_CA_TEXT_MODELS = (
+    _claude("ca.anthropic.claude-haiku-4-5-20251001-v1:0", 30, _HAIKU_45, "ca"),
+    _claude("global.anthropic.claude-sonnet-4-5-20250929-v1:0", 25, _SONNET_45, "global"),
+    _claude("anthropic.claude-3-haiku-20240307-v1:0", 25, "claude-3-haiku-20240307"),
+    _other("meta.llama3-70b-instruct-v1:0", "llama", 20, "llama3-70b"),
+)
+_GOV_TEXT_MODELS = (
+    _claude("us-gov.anthropic.claude-sonnet-4-5-20250929-v1:0", 45, _SONNET_45, "us-gov"),
+    _claude("anthropic.claude-3-haiku-20240307-v1:0", 30, "claude-3-haiku-20240307"),
+    _other("amazon.nova-pro-v1:0", "nova", 25, "nova-pro"),
 )
 
 _PROMPTS = (
@@ -408,6 +456,8 @@ _EMBED_TEXTS = (
     "Troubleshooting sign in problems on mobile",
     "Invoice reconciliation checklist",
 )
+#: Share of the summarizer's Claude calls that send over 200K input tokens (long context).
+_LONG_CONTEXT_SHARE = 0.004
 _NON_JSON_LINE = "ERROR log delivery interrupted - partial batch follows"
 
 
@@ -480,6 +530,12 @@ class _Generator:
         for stream in _STREAMS:
             if stream.region.startswith("eu-"):
                 models: tuple[_Model, ...] = _EU_TEXT_MODELS
+            elif stream.region.startswith("ap-"):
+                models = _APAC_TEXT_MODELS
+            elif stream.region.startswith("ca-"):
+                models = _CA_TEXT_MODELS
+            elif stream.partition == "aws-us-gov":
+                models = _GOV_TEXT_MODELS
             elif (stream.account, stream.region) == ("111122223333", "us-east-1"):
                 models = (*_US_TEXT_MODELS, _APP_PROFILE_MODEL)
             else:
@@ -661,8 +717,8 @@ class _Generator:
         rng = self.rng
         stream, role = rng.choices(self.callers, cum_weights=self.caller_cum)[0]
         tenant = rng.choices(_TENANTS, cum_weights=self.tenant_cum)[0]
-        if rng.random() < role.embed_share:
-            model = _EMBED_MODEL
+        if stream.embeds and rng.random() < role.embed_share:
+            model = _GOV_EMBED_MODEL if stream.partition == "aws-us-gov" else _EMBED_MODEL
         else:
             models, cum = self.models[_key(stream)]
             model = rng.choices(models, cum_weights=cum)[0]
@@ -767,7 +823,8 @@ class _Generator:
             "timestamp": timestamp,
             "accountId": stream.account,
             "identity": {
-                "arn": f"arn:aws:sts::{stream.account}:assumed-role/{role.name}/{burst.session}"
+                "arn": f"arn:{stream.partition}:sts::{stream.account}:assumed-role/"
+                f"{role.name}/{burst.session}"
             },
             "region": stream.region,
             "requestId": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
@@ -855,6 +912,9 @@ class _Generator:
             if native
             else self._converse_request(prompt, system, max_tokens, temperature)
         )
+        tier = self._service_tier(model)
+        if tier is not None:
+            input_body["serviceTier"] = {"type": tier}
 
         inp: dict[str, Any] = {"inputContentType": _CONTENT_TYPE}
         if bodies_on:
@@ -867,7 +927,15 @@ class _Generator:
             return inp, out
 
         cache_read, write_5m, write_1h = self._cache_tokens(model)
-        if cache_read or write_5m or write_1h:
+        if (
+            model.kind == "claude45"
+            and role.use_case == "summarization"
+            and rng.random() < _LONG_CONTEXT_SHARE
+        ):
+            # a whole contract or codebase in one prompt: over 200K tokens, no cache
+            cache_read = write_5m = write_1h = 0
+            input_tokens = rng.randint(200_001, 400_000)
+        elif cache_read or write_5m or write_1h:
             input_tokens = rng.randint(3, 400)  # only the uncached tail of the prompt
         else:
             median = role.input_median
@@ -909,6 +977,8 @@ class _Generator:
                 cache_read,
                 write_5m + write_1h,
             )
+            if tier is not None:
+                body["serviceTier"] = {"type": tier}
         elif operation == "InvokeModel":
             body = self._anthropic_response(
                 model,
@@ -947,6 +1017,17 @@ class _Generator:
             out["outputBodyJson"] = body
         out["outputTokenCount"] = output_tokens
         return inp, out
+
+    def _service_tier(self, model: _Model) -> str | None:
+        """flex for a quarter and priority for a tenth of a tiered model's calls, else None."""
+        if not model.tiered:
+            return None
+        roll = self.rng.random()
+        if roll < 0.25:
+            return "flex"
+        if roll < 0.35:
+            return "priority"
+        return None
 
     def _cache_tokens(self, model: _Model) -> tuple[int, int, int]:
         """(cache read, 5-minute write, 1-hour write) for one successful call."""

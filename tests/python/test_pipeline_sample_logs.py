@@ -64,4 +64,40 @@ def test_sample_marts_have_the_promised_variety(
         f"select avg(case when is_priced then 1.0 else 0.0 end) "
         f"from {MARTS}.fct_bedrock_invocations"
     )
-    assert priced_share > 0.98  # only the deliberately unmapped application profile is unpriced
+    assert priced_share > 0.98  # the rest are failed calls without billable tokens
+
+
+def test_the_sample_fleet_is_priced_in_every_region_tier_and_context(
+    sample: tuple[Path, SampleLogStats, DbtRun],
+) -> None:
+    """EU, APAC, Canada and GovCloud calls, flex and priority tiers: nothing is left unpriced."""
+    _, _, run = sample
+    assert run.query(f"select count(*) from {MARTS}.dq_unpriced_usage") == [(0,)]
+    ((unpriced,),) = run.query(
+        f"select count(*) from {MARTS}.fct_bedrock_invocations where pricing_status = 'unpriced'"
+    )
+    assert unpriced == 0
+    regions = {
+        r[0] for r in run.query(f"select distinct region from {MARTS}.fct_bedrock_invocations")
+    }
+    assert regions == {
+        "us-east-1",
+        "us-west-2",
+        "eu-west-1",
+        "ap-northeast-1",
+        "ca-central-1",
+        "us-gov-west-1",
+    }
+    tiers = {
+        r[0]
+        for r in run.query(f"select distinct service_tier from {MARTS}.fct_bedrock_invocations")
+    }
+    assert tiers == {"standard", "flex", "priority"}
+    rules = {
+        r[0]
+        for r in run.query(
+            "select distinct price_rule_id "
+            "from bedrock_intermediate.int_bedrock__invocations_priced"
+        )
+    }
+    assert rules == {None, "regional_premium", "govcloud", "flex_tier", "priority_tier"}

@@ -26,12 +26,12 @@ INVOCATIONS = 3000
 SEED = 7
 
 RECORD_FILE_RE = re.compile(
-    r"^AWSLogs/(?P<account>\d{12})/BedrockModelInvocationLogs/(?P<region>[a-z]{2}-[a-z]+-\d)/"
+    r"^AWSLogs/(?P<account>\d{12})/BedrockModelInvocationLogs/(?P<region>[a-z]{2}(?:-[a-z]+)+-\d)/"
     r"(?P<y>\d{4})/(?P<m>\d{2})/(?P<d>\d{2})/(?P<h>\d{2})/"
     r"(?P<stamp>\d{8}T\d{6})(?P<ms>\d{3})Z_[0-9a-f]{16}\.json\.gz$"
 )
 SIDECAR_RE = re.compile(
-    r"^AWSLogs/\d{12}/BedrockModelInvocationLogs/[a-z]{2}-[a-z]+-\d/\d{4}/\d{2}/\d{2}/\d{2}/data/"
+    r"^AWSLogs/\d{12}/BedrockModelInvocationLogs/[a-z]{2}(?:-[a-z]+)+-\d/\d{4}/\d{2}/\d{2}/\d{2}/data/"
     r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}_output\.json\.gz$"
 )
 UUID4_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
@@ -48,6 +48,9 @@ EXPECTED_PAIRS = {
     ("111122223333", "eu-west-1"),
     ("444455556666", "us-west-2"),
     ("444455556666", "us-east-1"),
+    ("111122223333", "ap-northeast-1"),
+    ("444455556666", "ca-central-1"),
+    ("777788889999", "us-gov-west-1"),
 }
 
 
@@ -330,12 +333,13 @@ def test_record_envelope(run: Run) -> None:
         assert UUID4_RE.match(record["requestId"])
         assert (record["accountId"], record["region"]) in EXPECTED_PAIRS
         arn = record["identity"]["arn"]
-        assert arn.startswith(f"arn:aws:sts::{record['accountId']}:assumed-role/")
+        partition = "aws-us-gov" if record["region"].startswith("us-gov-") else "aws"
+        assert arn.startswith(f"arn:{partition}:sts::{record['accountId']}:assumed-role/")
         if list(record)[-1] == "schemaVersion":
             reordered += 1
     assert 0 < reordered < len(records) / 4
     roles = {(r["accountId"], r["identity"]["arn"].split("/")[1]) for r in records}
-    for account in ("111122223333", "444455556666"):
+    for account in ("111122223333", "444455556666", "777788889999"):
         assert sum(1 for acct, _ in roles if acct == account) >= 3
 
 
@@ -398,24 +402,60 @@ def test_operations_and_models_per_region(run: Run) -> None:
     ):
         assert models[expected] > 0, expected
     assert models.most_common(1)[0][0] == "us.anthropic.claude-haiku-4-5-20251001-v1:0"
-    eu_models = {
-        "eu.anthropic.claude-haiku-4-5-20251001-v1:0",
-        "eu.anthropic.claude-sonnet-4-5-20250929-v1:0",
-        "global.anthropic.claude-haiku-4-5-20251001-v1:0",
-        "amazon.titan-embed-text-v2:0",
+    # each Region calls the models (and profiles) offered and priced there
+    models_by_region_prefix = {
+        "eu-": {
+            "eu.anthropic.claude-haiku-4-5-20251001-v1:0",
+            "eu.anthropic.claude-sonnet-4-5-20250929-v1:0",
+            "global.anthropic.claude-haiku-4-5-20251001-v1:0",
+            "amazon.titan-embed-text-v2:0",
+        },
+        "ap-": {
+            "jp.anthropic.claude-haiku-4-5-20251001-v1:0",
+            "jp.anthropic.claude-sonnet-4-6",
+            "global.anthropic.claude-opus-4-7",
+            "apac.amazon.nova-lite-v1:0",
+            "global.amazon.nova-2-lite-v1:0",
+            "amazon.titan-embed-text-v2:0",
+        },
+        "ca-": {
+            "ca.anthropic.claude-haiku-4-5-20251001-v1:0",
+            "global.anthropic.claude-sonnet-4-5-20250929-v1:0",
+            "anthropic.claude-3-haiku-20240307-v1:0",
+            "meta.llama3-70b-instruct-v1:0",
+        },
+        "us-gov-": {
+            "us-gov.anthropic.claude-sonnet-4-5-20250929-v1:0",
+            "anthropic.claude-3-haiku-20240307-v1:0",
+            "amazon.nova-pro-v1:0",
+            "amazon.titan-embed-text-v1",
+        },
     }
+    seen_by_prefix: dict[str, set[str]] = defaultdict(set)
     for record in records:
         model_id = record["modelId"]
-        if record["region"] == "eu-west-1":
-            assert model_id in eu_models
+        prefix = next((p for p in models_by_region_prefix if record["region"].startswith(p)), None)
+        if prefix is not None:
+            assert model_id in models_by_region_prefix[prefix], (record["region"], model_id)
+            seen_by_prefix[prefix].add(model_id)
         else:
-            assert not model_id.startswith("eu.")
+            assert model_id.split("/")[-1].split(".")[0] not in {"eu", "jp", "apac", "ca", "us-gov"}
             if model_id.startswith("arn:aws:bedrock:"):
                 assert model_id.split(":")[3] == record["region"]
             if "application-inference-profile" in model_id:
                 assert (record["accountId"], record["region"]) == ("111122223333", "us-east-1")
         if "inferenceRegion" in record:
-            assert model_id.split("/")[-1].split(".")[0] in {"us", "eu", "global"}
+            assert model_id.split("/")[-1].split(".")[0] in {
+                "us",
+                "eu",
+                "jp",
+                "apac",
+                "ca",
+                "us-gov",
+                "global",
+            }
+    # the small run reaches every model of the larger Regions
+    assert seen_by_prefix["eu-"] == models_by_region_prefix["eu-"]
 
 
 def test_latency_only_where_bedrock_logs_it(run: Run) -> None:
@@ -664,3 +704,19 @@ def test_logs_it_did_not_write_are_never_replaced_without_force(tmp_path: Path) 
     assert main([*args, "--quiet", "--force"]) == 0
     assert not own.exists()
     assert main([*args, "--quiet"]) == 0
+
+
+def test_long_context_calls_reach_models_with_and_without_a_premium(tmp_path: Path) -> None:
+    generate_sample_logs(tmp_path, days=2, invocations=20_000, seed=SEED)
+    long_calls: Counter[str] = Counter()
+    for path in record_files(tmp_path):
+        for line in gzip.decompress(path.read_bytes()).decode().splitlines():
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue  # the malformed lines planted on purpose
+            if record.get("input", {}).get("inputTokenCount", 0) > 200_000:
+                long_calls[record["modelId"].split(".", 1)[-1]] += 1
+    # Sonnet 4.5 bills a long-context premium; Haiku 4.5 and Sonnet 4.6 do not
+    assert long_calls["anthropic.claude-sonnet-4-5-20250929-v1:0"] > 0
+    assert long_calls["anthropic.claude-haiku-4-5-20251001-v1:0"] > 0
