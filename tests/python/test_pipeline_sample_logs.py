@@ -101,3 +101,80 @@ def test_the_sample_fleet_is_priced_in_every_region_tier_and_context(
         )
     }
     assert rules == {None, "regional_premium", "govcloud", "flex_tier", "priority_tier"}
+
+
+def test_every_sample_cost_equals_the_python_catalog_price(
+    sample: tuple[Path, SampleLogStats, DbtRun],
+) -> None:
+    """Each invocation's cost, recomputed in Python from the seeds, equals dbt's to 1e-9 USD.
+
+    A second implementation of the price choice (bedrock_costs.price_catalog: region groups,
+    rules, specificity) and of the long-context rule, checked on every sample call: every
+    Region, scope, tier and rule the fleet uses. Token counts come from the facts (their path
+    from the raw lines is tested by the reconciliation tests).
+    """
+    import csv
+    from datetime import date
+    from decimal import Decimal
+
+    from bedrock_costs import pricing_sync as ps
+    from bedrock_costs.price_catalog import Catalog, load_regions, load_rules
+    from dbt_harness import PROJECT_DIR
+
+    _, _, run = sample
+    seeds = PROJECT_DIR / "seeds"
+    catalog = Catalog.build(
+        ps.read_seed(seeds / "bedrock_model_prices.csv").rows,
+        load_rules(seeds / "bedrock_price_rules.csv"),
+        load_regions(seeds / "bedrock_regions.csv"),
+    )
+    with (seeds / "bedrock_long_context_rules.csv").open(newline="") as handle:
+        thresholds = {
+            row["model_id"]: int(row["threshold_input_tokens"]) for row in csv.DictReader(handle)
+        }
+    million = Decimal(1_000_000)
+    checked = 0
+    for (
+        request_id,
+        model_id,
+        region,
+        scope,
+        tier,
+        usage_date,
+        tokens_in,
+        tokens_out,
+        cache_read,
+        write_5m,
+        write_1h,
+        cost,
+    ) in run.query(
+        f"""select request_id, model_id, region, routing_scope, service_tier,
+               cast(usage_date as varchar), input_tokens, output_tokens, cache_read_input_tokens,
+               cache_write_5m_input_tokens, cache_write_1h_input_tokens, total_cost_usd
+        from {MARTS}.fct_bedrock_invocations
+        where pricing_status = 'priced'"""
+    ):
+        prompt = tokens_in + cache_read + write_5m + write_1h
+        context = "long_context" if prompt > thresholds.get(model_id, prompt) else "standard"
+        winners = catalog.winners(
+            model_id, region, scope, tier, context, date.fromisoformat(usage_date)
+        )
+        assert len(winners) == 1, (request_id, model_id, region, scope, tier, context)
+        row = winners[0].row
+        expected = sum(
+            (
+                Decimal(count) * (price or Decimal(0)) / million
+                for count, price in (
+                    (tokens_in, row.input),
+                    (tokens_out, row.output),
+                    (cache_read, row.cache_read),
+                    (write_5m, row.cache_write_5m),
+                    (write_1h, row.cache_write_1h),
+                )
+                if count
+            ),
+            Decimal(0),
+        )
+        assert abs(Decimal(cost) - expected) <= Decimal("1e-9"), (request_id, cost, expected)
+        checked += 1
+    assert checked > 3500
