@@ -1,20 +1,26 @@
 {#
     A join clause that turns a column holding a JSON object (as text) into one row per entry, with
     the entry's key and value (as text) in the two named columns. Rows whose object is null or
-    empty produce no entries. Values that are not strings come back as their JSON text.
+    empty produce no entries. Values that are not strings come back as their JSON text, a JSON
+    null as null. A key written twice gives one entry with its last value, as JSON parsers do
+    (Trino's json_parse keeps the last one), never the loss of the whole object.
 #}
 {% macro cross_join_json_object_entries(column, key_alias, value_alias) %}
     {{ return(adapter.dispatch('cross_join_json_object_entries', 'bedrock_tenant_costs')(column, key_alias, value_alias)) }}
 {% endmacro %}
 
+{#- json_each keeps every entry, duplicates too (a cast to a map fails as a whole on a repeated
+    key, and every tag of the request, its tenant too, would be lost): keep each key's last. -#}
 {% macro duckdb__cross_join_json_object_entries(column, key_alias, value_alias) %}
     cross join lateral (
         select
             entry.key as {{ key_alias }},
-            entry.value as {{ value_alias }}
-        from (
-            select unnest(map_entries(try_cast(cast({{ column }} as json) as map(varchar, varchar)))) as entry
-        )
+            case
+                when entry.type = 'VARCHAR' then entry.value ->> '$'
+                when entry.type <> 'NULL' then cast(entry.value as varchar)
+            end as {{ value_alias }}
+        from json_each({{ column }}) as entry
+        qualify row_number() over (partition by entry.key order by entry.id desc) = 1
     ) as object_entries
 {% endmacro %}
 

@@ -106,6 +106,10 @@ class SampleLogStats:
     """Day of the latest record ``timestamp`` (delivery folders may run into the next day)."""
     account_regions: tuple[str, ...]
     """``<account>/<region>`` pairs that received records, in a fixed order."""
+    lookalike_tenant_records: int = 0
+    """Records whose tenant id looks like another one (a trailing space, a Cyrillic U+0430)."""
+    repeated_key_records: int = 0
+    """Records whose ``requestMetadata`` names the tenant key twice (a decoy value first)."""
 
     def describe(self) -> str:
         """One paragraph saying what was written where."""
@@ -119,7 +123,9 @@ class SampleLogStats:
             f"({', '.join(self.account_regions)}). The files hold "
             f"{_count(self.lines, 'line')}: the records plus "
             f"{_count(self.duplicate_deliveries, 'duplicate delivery', 'duplicate deliveries')} "
-            f"and {_count(self.malformed_lines, 'malformed line')} planted on purpose. "
+            f"and {_count(self.malformed_lines, 'malformed line')} planted on purpose, as are "
+            f"{_count(self.lookalike_tenant_records, 'record')} with a look-alike tenant id and "
+            f"{_count(self.repeated_key_records, 'record')} naming the tenant key twice. "
             f"Failed calls: {self.failed_records:,}; records logged without bodies: "
             f"{self.bodies_off_records:,}. Also written, and not records: "
             f"{_count(self.sidecar_objects, 'large-body sidecar object')} in data/ "
@@ -559,6 +565,10 @@ class _Generator:
         self.failed = 0
         self.bodies_off = 0
         self.bytes_written = 0
+        self.lookalike_at: dict[int, str] = {}
+        self.repeated_key_at: set[int] = set()
+        self.lookalikes = 0
+        self.repeated_keys = 0
 
     # ---- orchestration ---------------------------------------------------------------------
 
@@ -596,6 +606,8 @@ class _Generator:
             first_day=self.start,
             last_day=self.start + timedelta(days=self.days - 1),
             account_regions=tuple(_key(s) for s in _STREAMS if _key(s) in self.used_streams),
+            lookalike_tenant_records=self.lookalikes,
+            repeated_key_records=self.repeated_keys,
         )
 
     def _reset_tree(self) -> None:
@@ -667,6 +679,11 @@ class _Generator:
         else:
             n_sidecars = 0
         self.sidecar_at = set(rng.sample(range(max(1, (n * 9) // 10)), n_sidecars))
+        # A client that pads a tenant id or spells it with a Cyrillic letter, and one that names
+        # the tenant key twice: the data-quality marts must show both (never at 1,000 or fewer).
+        oddities = rng.sample(range(n), 5) if n > 1000 else []
+        self.lookalike_at = dict(zip(oddities[:3], ("pad", "pad", "cyrillic"), strict=False))
+        self.repeated_key_at = set(oddities[3:])
 
     # ---- one hour of traffic ---------------------------------------------------------------
 
@@ -763,6 +780,12 @@ class _Generator:
             self.next_index += 1
             record = self._make_record(burst, timestamp, folder, index)
             line = _dumps(record) + "\n"
+            if index in self.repeated_key_at and burst.role.tenant_key in record.get(
+                "requestMetadata", {}
+            ):
+                decoy = f'"requestMetadata":{{{_dumps(burst.role.tenant_key)}:"decoy-tenant",'
+                line = line.replace('"requestMetadata":{', decoy, 1)
+                self.repeated_keys += 1
             lines.append(line)
             kind = self.malformed_at.get(index)
             if kind is not None:
@@ -836,6 +859,11 @@ class _Generator:
         if failed:
             record["errorCode"] = rng.choices(_ERROR_CODES, weights=_ERROR_WEIGHTS)[0]
         metadata = self._request_metadata(burst)
+        spelling = self.lookalike_at.get(index)
+        if metadata is not None and spelling is not None and role.tenant_key in metadata:
+            tenant = metadata[role.tenant_key]
+            metadata[role.tenant_key] = tenant + " " if spelling == "pad" else "\u0430" + tenant[1:]
+            self.lookalikes += 1
         if metadata is not None:
             record["requestMetadata"] = metadata
 

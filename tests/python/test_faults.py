@@ -172,6 +172,15 @@ LINE_FAULTS += [
         line(record("nl", input={"inputTokenCount": "12\n"})),
         "invalid_token_count",
     ),
+    # a key written twice: its last value counts (as JSON parsers and Trino's json_parse do) and
+    # the request keeps its other tags; before, the whole map failed to cast and every tag was lost
+    (
+        "dup-key",
+        line(
+            record("dup-key", requestMetadata={"tenantId": "decoy", "department": "sales"})
+        ).replace(b'"department": "sales"', b'"department": "sales", "tenantId": "faults-dup"'),
+        "parsed",
+    ),
     # a tag value that is not a string: kept as its JSON text, the other tags (tenant) kept too
     (
         "object-tag",
@@ -318,6 +327,20 @@ def test_hostile_tags_are_data_flagged_and_never_sql(built: tuple[Path, DbtRun])
     # hostile: over 256 characters, a non-ASCII letter, a quote in a key; object-tag: a JSON
     # object as a value (Bedrock takes strings only)
     assert flagged == 2
+
+
+def test_a_repeated_tag_key_keeps_its_last_value_and_the_other_tags(
+    built: tuple[Path, DbtRun],
+) -> None:
+    _, run = built
+    assert run.query(
+        f"select tenant_id from {MARTS}.fct_bedrock_invocations where request_id = 'dup-key'"
+    ) == [("faults-dup",)]
+    tags = run.query(
+        f"""select tag_key, tag_value, invocation_count from {MARTS}.fct_tenant_daily_usage_by_tag
+        where tenant_id = 'faults-dup' order by tag_key"""
+    )
+    assert tags == [("department", "sales", 1), ("tenantid", "faults-dup", 1)]
 
 
 def test_unattributed_share_per_day(built: tuple[Path, DbtRun]) -> None:

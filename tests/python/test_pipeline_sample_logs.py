@@ -178,3 +178,27 @@ def test_every_sample_cost_equals_the_python_catalog_price(
         assert abs(Decimal(cost) - expected) <= Decimal("1e-9"), (request_id, cost, expected)
         checked += 1
     assert checked > 3500
+
+
+def test_lookalike_tenants_are_reported_and_a_repeated_key_keeps_the_real_tenant(
+    sample: tuple[Path, SampleLogStats, DbtRun],
+) -> None:
+    _, stats, run = sample
+    assert stats.lookalike_tenant_records > 0
+    assert stats.repeated_key_records > 0
+    lookalikes = {
+        tenant
+        for (tenant,) in run.query(
+            f"""select distinct tenant_id from {MARTS}.dq_tenant_attribution_issues
+            where issue_type = 'lookalike_tenant_id'"""
+        )
+    }
+    odd = {t for t in lookalikes if t != t.strip() or not t.isascii()}
+    assert odd, lookalikes
+    # every odd spelling is listed together with the spelling it imitates
+    for tenant in odd:
+        plain = tenant.strip().replace("\u0430", "a")
+        assert plain in lookalikes, (tenant, lookalikes)
+    assert run.query(
+        f"select count(*) from {MARTS}.dim_tenants where tenant_id = 'decoy-tenant'"
+    ) == [(0,)]

@@ -6,7 +6,12 @@
                                call has no identity);
       conflicting_tenant_keys  the request's tenant keys carry different values;
       profile_tenant_mismatch  the tagged tenant differs from the tenant of the mapped
-                               application inference profile.
+                               application inference profile;
+      lookalike_tenant_id      another tenant id differs from this one only by case,
+                               surrounding whitespace, invisible or look-alike characters
+                               (macro tenant_id_skeleton), e.g. `acme-corp`, `acme-corp ` and
+                               `аcme-corp` with a Cyrillic а: one customer split in two, or
+                               one tenant posing as another. Both spellings are listed.
     Empty in a healthy pipeline; a warning test fires when it is not.
 
     Allow-list patterns are values, never SQL: `*` becomes LIKE's `%`, and LIKE's own wildcards
@@ -27,6 +32,33 @@ with
 allowed_principals as (
 
     select * from {{ ref('tenant_allowed_principals') }}
+
+),
+
+tenants as (
+
+    select * from {{ ref('dim_tenants') }}
+
+),
+
+tenant_skeletons as (
+
+    select
+        tenant_id,
+        {{ tenant_id_skeleton('tenant_id') }} as tenant_skeleton
+    from tenants
+
+),
+
+lookalike_tenants as (
+
+    select tenant_skeletons.tenant_id
+    from tenant_skeletons
+    inner join tenant_skeletons as other_tenants
+        on
+            tenant_skeletons.tenant_skeleton = other_tenants.tenant_skeleton
+            and tenant_skeletons.tenant_id <> other_tenants.tenant_id
+    group by tenant_skeletons.tenant_id
 
 ),
 
@@ -80,6 +112,15 @@ issues as (
         invocations.tenant_attribution_conflict as issue_type
     from invocations
     where invocations.tenant_attribution_conflict is not null
+
+    union all
+
+    select
+        invocations.*,
+        'lookalike_tenant_id' as issue_type
+    from invocations
+    inner join lookalike_tenants
+        on invocations.tenant_id = lookalike_tenants.tenant_id
 
 ),
 
