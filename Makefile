@@ -42,7 +42,12 @@ build: install profiles.yml ## dbt build on the local DuckDB target over $(SAMPL
 	@mkdir -p target
 	$(BIN)/dbt build --target local --vars '{bedrock_logs_dir: "$(SAMPLE_DIR)"}'
 
-demo: sample-logs build ## install, sample logs, full pipeline on DuckDB, top tenants
+# The demo rewrites its sample logs, so it rebuilds the demo database from them (--full-refresh):
+# an incremental run would add the new files to the rows of the old ones, and the raw-line
+# reconciliation would (rightly) fail.
+demo: sample-logs install profiles.yml ## install, sample logs, full pipeline on DuckDB, top tenants
+	@mkdir -p target
+	$(BIN)/dbt build --target local --full-refresh --vars '{bedrock_logs_dir: "$(SAMPLE_DIR)"}'
 	$(BIN)/bedrock-costs summary --database $(BEDROCK_COSTS_DUCKDB_PATH)
 	$(BIN)/bedrock-costs report --database $(BEDROCK_COSTS_DUCKDB_PATH) --out target/report.html
 	@echo "report: $(CURDIR)/target/report.html (open it in a browser; it works offline)"

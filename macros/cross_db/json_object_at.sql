@@ -18,6 +18,6 @@
     {%- set extracted = "json_format(json_extract(" ~ column ~ ", "
         ~ bedrock_tenant_costs.sql_string_literal(path) ~ "))" -%}
     case
-        when {{ extracted }} like '{%' then json_format(json_parse({{ extracted }}))
+        when substr({{ extracted }}, 1, 1) = '{' then json_format(json_parse({{ extracted }}))
     end
 {% endmacro %}
