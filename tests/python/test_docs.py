@@ -194,3 +194,16 @@ def test_exposures_declare_what_the_report_and_dashboards_read(docs: Docs) -> No
     for exposure in (report, quicksight, cli):
         assert exposure["owner"]["name"] == "bedrock_tenant_costs maintainers"
         assert exposure["maturity"] in ("low", "medium", "high")
+
+
+def test_the_shipped_production_vars_are_all_known_vars() -> None:
+    """vars/prod.example.yml, read by the README's cron line, names only vars the project has."""
+    import yaml
+
+    root = Path(__file__).resolve().parents[2]
+    example = yaml.safe_load((root / "vars" / "prod.example.yml").read_text())
+    project_vars = yaml.safe_load((root / "dbt_project.yml").read_text())["vars"]
+    assert example, "empty example"
+    assert set(example) <= set(project_vars), set(example) - set(project_vars)
+    assert "vars/prod.yml" in (root / ".gitignore").read_text().split()
+    assert "cat vars/prod.yml" in (root / "README.md").read_text()
