@@ -207,3 +207,16 @@ def test_the_shipped_production_vars_are_all_known_vars() -> None:
     assert set(example) <= set(project_vars), set(example) - set(project_vars)
     assert "vars/prod.yml" in (root / ".gitignore").read_text().split()
     assert "cat vars/prod.yml" in (root / "README.md").read_text()
+
+
+def test_every_readme_anchor_link_names_a_heading() -> None:
+    """The table of contents (and any #link) points at headings that exist, GitHub-style."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    anchors = {
+        re.sub(r"[^\w\- ]", "", line.lstrip("#").strip().lower()).replace(" ", "-")
+        for line in readme.splitlines()
+        if line.startswith("#")
+    }
+    links = set(re.findall(r"\]\(#([^)]+)\)", readme))
+    assert len(links) >= 15
+    assert links <= anchors, links - anchors
