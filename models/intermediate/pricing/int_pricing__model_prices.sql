@@ -9,14 +9,7 @@
     catalog error caught by the no-overlap test of this model.
 #}
 
-{%- set price_columns = [
-    'input_usd_per_1m_tokens',
-    'output_usd_per_1m_tokens',
-    'cache_read_usd_per_1m_tokens',
-    'cache_write_5m_usd_per_1m_tokens',
-    'cache_write_1h_usd_per_1m_tokens',
-    'usd_per_unit',
-] -%}
+{%- set price_columns = price_columns() -%}
 
 with
 
@@ -110,10 +103,7 @@ catalog as (
     union all
 
     select
-        {{ hash_text(
-            "model_id || '|' || region || '|' || routing_scope || '|' || service_tier || '|' "
-            ~ "|| context_tier || '|' || cast(effective_from as varchar)"
-        ) }} as price_id,
+        {{ price_row_id() }} as price_id,
         model_id,
         region,
         routing_scope,

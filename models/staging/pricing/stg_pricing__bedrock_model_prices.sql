@@ -1,13 +1,6 @@
 {# The price seed, typed (prices as exact decimals), one row per price key and effective date. #}
 
-{%- set price_columns = [
-    'input_usd_per_1m_tokens',
-    'output_usd_per_1m_tokens',
-    'cache_read_usd_per_1m_tokens',
-    'cache_write_5m_usd_per_1m_tokens',
-    'cache_write_1h_usd_per_1m_tokens',
-    'usd_per_unit',
-] -%}
+{%- set price_columns = price_columns() -%}
 
 with
 
@@ -21,10 +14,7 @@ final as (
 
     select
         -- ids
-        {{ hash_text(
-            "model_id || '|' || region || '|' || routing_scope || '|' || service_tier || '|' "
-            ~ "|| context_tier || '|' || cast(effective_from as varchar)"
-        ) }} as price_id,
+        {{ price_row_id() }} as price_id,
 
         -- strings
         lower(trim(model_id)) as model_id,
