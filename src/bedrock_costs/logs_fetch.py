@@ -6,17 +6,30 @@ account (``Delimiter='/'``, unless ``--account`` / ``--region`` name them), then
 account, Region and UTC day in the range (inclusive). It never lists the whole bucket.
 
 Objects land under ``--out`` with the same relative layout (``<out>/AWSLogs/...``), which is what
-the dbt DuckDB target reads (``--vars '{bedrock_logs_dir: "<out>"}'``). Downloads run in a thread
-pool and are resumable: a file whose local size equals the object size is skipped, each object is
-written to ``<name>.part`` and renamed only after its size is verified, so a partial file never
-carries the final name. The ``data/`` objects Bedrock writes for large bodies are skipped unless
+the dbt DuckDB target reads (``--vars '{bedrock_logs_dir: "<out>"}'``). Every key maps onto
+exactly one local file, and no two keys onto the same one. A key is refused and reported, and
+the fetch goes on with the rest (exit 3), when its path is not in normal form (``//``, ``/./``,
+``..``, a trailing ``/``), a path part has characters outside ``[A-Za-z0-9._=-]`` (so no
+backslash, ``:``, glob or control characters) or is a name Windows reads differently, its
+destination does not resolve inside ``--out``, or another key has the same destination (compared
+ignoring case). Bedrock never writes such keys, but anyone who may write to the bucket can; before
+this check ``12//name`` replaced the genuine ``12/name`` on disk (security review R5, H6).
+
+Downloads run in a thread pool and are resumable: a file is skipped only when the manifest
+``<out>/``:data:`MANIFEST_NAME` says a fetch wrote it from the object's current ETag and the file
+still has the size and modification time it had then, so same-size bytes from elsewhere (an
+older version of this command, a copy, a forged key) are replaced. Each object is written to
+``<name>.part`` and renamed only after its size is verified, so a partial file never carries the
+final name. The ``data/`` objects Bedrock writes for large bodies are skipped unless
 ``--include-data`` is given (the cost marts never read them).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import posixpath
 import re
 import shutil
 import sys
@@ -35,6 +48,8 @@ from bedrock_costs.untrusted import printable
 EXIT_OK: Final = 0
 EXIT_FAILURE: Final = 1
 EXIT_USAGE: Final = 2
+#: Everything else was fetched, but some keys were refused (they do not map one-to-one onto files).
+EXIT_SKIPPED_KEYS: Final = 3
 
 LOG_FOLDER: Final = "BedrockModelInvocationLogs"
 PART_SUFFIX: Final = ".part"
@@ -42,6 +57,18 @@ DEFAULT_WORKERS: Final = 8
 _CHUNK: Final = 1024 * 1024
 _ACCOUNT: Final = re.compile(r"^\d{12}$")
 _REGION: Final = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
+#: The characters a key's path part may hold. Bedrock's own names use far fewer
+#: (``20261102T130101000Z_0123456789abcdef.json.gz``, ``data/<uuid>_output.json.gz``,
+#: ``amazon-bedrock-logs-permission-check``): no ``\`` or ``:`` (Windows path syntax), no glob
+#: or control characters, nothing a terminal or a shell could read as something else.
+_KEY_PART: Final = re.compile(r"[A-Za-z0-9._=-]+")
+_KEY_PART_TEXT: Final = "[A-Za-z0-9._=-]"
+#: Device names Windows opens instead of a file, with or without an extension.
+_WINDOWS_DEVICES: Final = frozenset(
+    {"con", "prn", "aux", "nul"} | {f"{port}{n}" for port in ("com", "lpt") for n in "123456789"}
+)
+#: The fetch's record of the ETag of every file it downloaded, one JSON object per line.
+MANIFEST_NAME: Final = ".bedrock-costs-fetch.jsonl"
 
 
 class FetchError(Exception):
@@ -71,6 +98,23 @@ class FetchRequest:
 class LogObject:
     key: str
     size: int
+    etag: str = ""
+
+
+@dataclass(frozen=True)
+class RefusedKey:
+    """A listed key that was not fetched because it does not map one-to-one onto a local file."""
+
+    key: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Target:
+    item: LogObject
+    dest: Path
+    relative: str
+    """The key after the prefix (``AWSLogs/...``): the file's path under ``--out``."""
 
 
 @dataclass
@@ -81,6 +125,7 @@ class FetchStats:
     data_skipped: int = 0
     bytes_downloaded: int = 0
     failures: list[str] = field(default_factory=list)
+    refused: list[RefusedKey] = field(default_factory=list)
 
     def describe(self) -> str:
         parts = [
@@ -90,6 +135,8 @@ class FetchStats:
         ]
         if self.data_skipped:
             parts.append(f"{self.data_skipped} data/ body objects skipped (--include-data)")
+        if self.refused:
+            parts.append(f"{len(self.refused)} refused (unsafe key)")
         if self.failures:
             parts.append(f"{len(self.failures)} FAILED")
         return ", ".join(parts)
@@ -158,37 +205,164 @@ def list_objects(s3: Any, request: FetchRequest, stats: FetchStats) -> list[LogO
             for page in paginator.paginate(Bucket=request.bucket, Prefix=prefix):
                 for item in page.get("Contents", []):
                     key = item["Key"]
-                    if key.endswith("/"):
-                        continue
+                    size = int(item["Size"])
+                    if key.endswith("/") and size == 0:
+                        continue  # a folder marker (the S3 console's "Create folder")
                     if not request.include_data and is_data_object(key, prefix):
                         stats.data_skipped += 1
                         continue
-                    objects.append(LogObject(key, int(item["Size"])))
+                    objects.append(LogObject(key, size, str(item.get("ETag", ""))))
     stats.listed = len(objects)
     return objects
 
 
-def local_path(out: Path, root: str, key: str) -> Path:
-    """Where ``key`` goes under ``out`` (its path after the prefix); refuses to leave ``out``."""
-    relative = PurePosixPath(key[len(root) :])
-    if relative.is_absolute() or ".." in relative.parts:
-        raise FetchError(f"refusing to write object {key!r} outside {out}")
-    return out.joinpath(*relative.parts)
+def key_problem(root: str, key: str) -> str | None:
+    """Why ``key`` cannot be one local file under ``--out`` (its path after ``root``), or None.
 
-
-def download(s3: Any, bucket: str, item: LogObject, dest: Path) -> bool:
-    """Fetch ``item`` to ``dest`` unless a file of the same size is there. True if downloaded.
-
-    Writes ``dest.part`` first, verifies the size and renames it, so ``dest`` is never partial.
+    The path after the prefix must already be in normal form and every part must be a plain
+    name: ``[A-Za-z0-9._=-]``, not ``.`` or ``..``, not ending in a dot, not a Windows device
+    name, and the last not ending in ``.part`` (the suffix of unfinished downloads).
     """
-    if dest.is_file() and dest.stat().st_size == item.size:
+    if not key.startswith(root):
+        return "it is not under the prefix"
+    relative = key[len(root) :]
+    parts = relative.split("/")
+    for part in parts:
+        if part == "":
+            return "it has an empty path part (`//`, or a leading or trailing `/`)"
+        if part in (".", ".."):
+            return "it has a `.` or `..` path part"
+        if not _KEY_PART.fullmatch(part):
+            return f"a path part has characters outside {_KEY_PART_TEXT}"
+        if part.endswith("."):
+            return "a path part ends in a dot (Windows drops it, so two keys could share a file)"
+        if part.split(".", 1)[0].lower() in _WINDOWS_DEVICES:
+            return "a path part is a Windows device name (CON, NUL, COM1 ...)"
+    if parts[-1].endswith(PART_SUFFIX):
+        return f"it ends in {PART_SUFFIX}, the suffix of another download's temporary file"
+    if posixpath.normpath(relative) != relative:  # implied by the checks above; kept as a net
+        return "its path is not in normal form"
+    return None
+
+
+def local_path(out: Path, root: str, key: str) -> Path:
+    """Where ``key`` goes under ``out`` (its path after the prefix); FetchError if it may not."""
+    problem = key_problem(root, key)
+    if problem:
+        raise FetchError(f"refusing object {printable(key)}: {problem}")
+    return out.joinpath(*key[len(root) :].split("/"))
+
+
+def plan_targets(
+    out: Path, root: str, objects: list[LogObject]
+) -> tuple[list[Target], list[RefusedKey]]:
+    """One local file per key: the targets to fetch, and the keys refused (each with why).
+
+    Beyond :func:`key_problem`, a key is refused when its destination does not resolve inside
+    ``out`` (a symbolic link on the way leads elsewhere), and every key of a group that would
+    share a destination is refused: the same path ignoring case (one file on macOS and Windows
+    disks), or a file where another key needs a folder. None of them can tell the genuine one.
+    """
+    base = out.resolve()
+    candidates: list[Target] = []
+    refused: list[RefusedKey] = []
+    for item in objects:
+        problem = key_problem(root, item.key)
+        if problem:
+            refused.append(RefusedKey(item.key, problem))
+            continue
+        relative = item.key[len(root) :]
+        dest = out.joinpath(*relative.split("/"))
+        if not dest.resolve().is_relative_to(base):
+            refused.append(RefusedKey(item.key, f"its destination resolves outside {out}"))
+            continue
+        candidates.append(Target(item, dest, relative))
+    by_file: dict[str, list[Target]] = {}
+    for target in candidates:
+        by_file.setdefault(target.relative.casefold(), []).append(target)
+    folders = {folded[:i] for folded in by_file for i, ch in enumerate(folded) if ch == "/"}
+    targets: list[Target] = []
+    for folded, group in by_file.items():
+        ancestors = (folded[:i] for i, ch in enumerate(folded) if ch == "/")
+        if len(group) > 1:
+            reason = "another key maps to the same local file (the paths differ only in case)"
+        elif folded in folders:
+            reason = "another key needs a folder where this key's file would go"
+        elif any(folder in by_file for folder in ancestors):
+            reason = "another key's file would be where this key needs a folder"
+        else:
+            targets.append(group[0])
+            continue
+        refused.extend(RefusedKey(target.item.key, reason) for target in group)
+    return targets, refused
+
+
+class Manifest:
+    """The ETag of every file a fetch downloaded into ``out``: what makes a file "present".
+
+    An append-only file of JSON lines (``{"path", "etag", "size", "mtime_ns"}``: the object's
+    ETag, and the file's size and modification time right after the download), the last line
+    for a path winning. A line is added after each download, so an interrupted fetch loses at
+    most the lines of the downloads in flight (and fetches those files again next time).
+    """
+
+    def __init__(self, out: Path) -> None:
+        self.path = out / MANIFEST_NAME
+        self.entries: dict[str, tuple[str, int, int]] = {}
+        self.lock = threading.Lock()
+        if self.path.is_file():
+            with self.path.open(encoding="utf-8", errors="replace") as handle:
+                for line in handle:
+                    try:
+                        entry = json.loads(line)
+                        self.entries[str(entry["path"])] = (
+                            str(entry["etag"]),
+                            int(entry["size"]),
+                            int(entry["mtime_ns"]),
+                        )
+                    except (ValueError, KeyError, TypeError):
+                        continue  # a line cut off by an interrupted run
+
+    def present(self, target: Target) -> bool:
+        """Is ``target.dest`` the file a fetch wrote from the object as it is listed now?"""
+        if not target.item.etag or not target.dest.is_file():
+            return False
+        stat = target.dest.stat()
+        now = (target.item.etag, stat.st_size, stat.st_mtime_ns)
+        return stat.st_size == target.item.size and self.entries.get(target.relative) == now
+
+    def record(self, target: Target, etag: str) -> None:
+        stat = target.dest.stat()
+        entry = {
+            "path": target.relative,
+            "etag": etag,
+            "size": stat.st_size,
+            "mtime_ns": stat.st_mtime_ns,
+        }
+        with self.lock:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("a", encoding="utf-8") as handle:
+                handle.write(json.dumps(entry) + "\n")
+            self.entries[target.relative] = (etag, stat.st_size, stat.st_mtime_ns)
+
+
+def download(s3: Any, bucket: str, target: Target, manifest: Manifest) -> bool:
+    """Fetch ``target`` unless the file there is the one a fetch recorded. True if downloaded.
+
+    Present means: the manifest holds the object's current ETag for the file, and the file's size
+    (the object's) and modification time are the ones recorded at the download. Writes
+    ``dest.part`` first, verifies the size and renames it, so ``dest`` is never partial; then
+    records the ETag GetObject returned.
+    """
+    item, dest = target.item, target.dest
+    if manifest.present(target):
         return False
     dest.parent.mkdir(parents=True, exist_ok=True)
     part = dest.with_name(dest.name + PART_SUFFIX)
     try:
-        body = s3.get_object(Bucket=bucket, Key=item.key)["Body"]
+        response = s3.get_object(Bucket=bucket, Key=item.key)
         with part.open("wb") as handle:
-            shutil.copyfileobj(body, handle, _CHUNK)
+            shutil.copyfileobj(response["Body"], handle, _CHUNK)
         written = part.stat().st_size
         if written != item.size:
             raise OSError(
@@ -199,6 +373,7 @@ def download(s3: Any, bucket: str, item: LogObject, dest: Path) -> bool:
     except BaseException:
         part.unlink(missing_ok=True)
         raise
+    manifest.record(target, str(response.get("ETag", "")))
     return True
 
 
@@ -244,12 +419,14 @@ def fetch_logs(
             flush=True,
         )
     objects = list_objects(s3, request, stats)
-    targets = [(item, local_path(request.out, request.root, item.key)) for item in objects]
+    targets, stats.refused = plan_targets(request.out, request.root, objects)
+    manifest = Manifest(request.out)
     meter = Progress(len(targets), err, enabled=progress)
     lock = threading.Lock()
     with ThreadPoolExecutor(max_workers=request.workers) as pool:
         futures = {
-            pool.submit(download, s3, request.bucket, item, dest): item for item, dest in targets
+            pool.submit(download, s3, request.bucket, target, manifest): target.item
+            for target in targets
         }
         for future in as_completed(futures):
             item = futures[future]
@@ -346,7 +523,12 @@ def run_fetch(
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
 ) -> int:
-    """Fetch and report. Exit codes: 0 everything in range is on disk, 1 anything failed."""
+    """Fetch and report. Returns the exit code.
+
+    0 everything in range is on disk; 1 listing failed or some downloads failed (a rerun
+    resumes; this wins over 3); 3 every key that maps onto a file is on disk, but some keys were
+    refused (:data:`EXIT_SKIPPED_KEYS`, listed on stderr, escaped: keys are anyone's text).
+    """
     from botocore.exceptions import BotoCoreError, ClientError
 
     out = stdout or sys.stdout
@@ -361,6 +543,18 @@ def run_fetch(
         print(f"error: {explain(error, action='s3:ListBucket', resource=listing)}", file=err)
         return EXIT_FAILURE
     print(stats.describe(), file=out)
+    if stats.refused:
+        for refused in stats.refused[:20]:
+            print(f"  refused: {printable(refused.key)}: {refused.reason}", file=err)
+        if len(stats.refused) > 20:
+            print(f"  ... and {len(stats.refused) - 20} more", file=err)
+        count = len(stats.refused)
+        print(
+            f"error: {count} {'key' if count == 1 else 'keys'} refused: not fetched, since they "
+            "do not map one-to-one onto a file under --out. Nothing was written for them. "
+            "Bedrock never writes such keys: check who else may write to the bucket.",
+            file=err,
+        )
     if stats.failures:
         for failure in stats.failures[:20]:
             print(f"  failed: {printable(failure)}", file=err)  # keys are anyone's text
@@ -382,7 +576,7 @@ def run_fetch(
             f"(or dbt build --target local --vars '{{bedrock_logs_dir: \"{request.out}\"}}')",
             file=out,
         )
-    return EXIT_OK
+    return EXIT_SKIPPED_KEYS if stats.refused else EXIT_OK
 
 
 def add_logs_parser(subparsers: Any) -> None:
@@ -404,16 +598,23 @@ def add_logs_parser(subparsers: Any) -> None:
             "s3://BUCKET/PREFIX/AWSLogs/<account>/BedrockModelInvocationLogs/<region>/YYYY/MM/DD/\n"
             "into --out, keeping the layout after PREFIX (so dbt reads --out as\n"
             "bedrock_logs_dir). Only the day folders in range are listed, never the whole bucket.\n"
-            "Resumable: files already present with the object's size are skipped, downloads go\n"
-            "to *.part and are renamed only after the size checks out. data/ objects (large\n"
-            "bodies) are skipped unless --include-data. Progress goes to stderr.\n"
+            "Resumable: a file is skipped when it has the object's size and the ETag recorded\n"
+            f"when it was downloaded ({MANIFEST_NAME} in --out); downloads go to *.part and\n"
+            "are renamed only after the size checks out. data/ objects (large bodies) are\n"
+            "skipped unless --include-data. Progress goes to stderr.\n"
+            "\n"
+            "Each key becomes exactly one file. Keys that do not (//, /./, .., a trailing /,\n"
+            "a path part with characters outside [A-Za-z0-9._=-], a Windows device name, two\n"
+            "keys on one file ignoring case, a destination resolving outside --out) are\n"
+            "refused, listed on stderr, and the rest is fetched.\n"
             "\n"
             "IAM: s3:ListBucket on the bucket (for the prefix) and s3:GetObject on the objects."
         ),
         epilog=(
             "Exit codes: 0 every object in range is on disk (also when the range is empty),\n"
             "1 listing failed, nothing is under the prefix, or some objects failed (run again\n"
-            "to resume), 2 bad arguments.\n"
+            "to resume; wins over 3), 2 bad arguments, 3 everything else is on disk but some\n"
+            "keys were refused as unsafe (listed on stderr).\n"
             "\n"
             "Example: bedrock-costs logs fetch --bucket my-bedrock-logs --prefix bedrock "
             "--from 2026-11-01 --to 2026-11-07 --out data/my-logs"

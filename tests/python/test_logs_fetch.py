@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import os
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -96,8 +97,15 @@ def request(out: Path, **changes: Any) -> lf.FetchRequest:
     return lf.FetchRequest(**{**base, **changes})
 
 
+#: The fetch's record of what it downloaded (key, ETag), kept next to AWSLogs/ in --out.
+MANIFEST = ".bedrock-costs-fetch.jsonl"
+
+
 def files_under(out: Path) -> set[str]:
-    return {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    """The files under ``out``, the fetch's manifest left out."""
+    return {
+        p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file() and p.name != MANIFEST
+    }
 
 
 def relative(object_key: str) -> str:
@@ -176,12 +184,12 @@ def test_empty_prefix_and_single_day(s3: Any, tmp_path: Path) -> None:
     assert stats.downloaded == 1
 
 
-def test_resume_skips_equal_sizes_and_replaces_partial_or_wrong_files(
+def test_resume_replaces_partial_wrong_or_unrecorded_files_then_skips(
     s3: Any, tmp_path: Path
 ) -> None:
     keys = sorted(in_range_keys())
     same_size, wrong_size, partial = keys[0], keys[1], keys[2]
-    # Same size, different bytes: proof that it is skipped, not downloaded again.
+    # Same size, different bytes, not downloaded by a fetch: the size alone does not skip it.
     (tmp_path / relative(same_size)).parent.mkdir(parents=True, exist_ok=True)
     (tmp_path / relative(same_size)).write_bytes(b"x" * len(OBJECTS[same_size]))
     (tmp_path / relative(wrong_size)).parent.mkdir(parents=True, exist_ok=True)
@@ -193,9 +201,9 @@ def test_resume_skips_equal_sizes_and_replaces_partial_or_wrong_files(
 
     stats = lf.fetch_logs(request(tmp_path), s3, progress=False)
 
-    assert stats.skipped == 1
-    assert stats.downloaded == len(keys) - 1
-    assert (tmp_path / relative(same_size)).read_bytes() == b"x" * len(OBJECTS[same_size])
+    assert stats.skipped == 0
+    assert stats.downloaded == len(keys)
+    assert (tmp_path / relative(same_size)).read_bytes() == OBJECTS[same_size]
     assert (tmp_path / relative(wrong_size)).read_bytes() == OBJECTS[wrong_size]
     assert (tmp_path / relative(partial)).read_bytes() == OBJECTS[partial]
     assert not list(tmp_path.rglob("*" + lf.PART_SUFFIX))
@@ -309,3 +317,166 @@ def test_round_trip_of_a_sample_log_tree_keeps_every_record_file_byte_for_byte(
     assert files_under(out) == records
     for name in records:
         assert (out / name).read_bytes() == uploaded["rt/" + name]
+
+
+# --- one key, one file (security review R5, H6) -------------------------------------------------
+
+GENUINE = key("2026-11-02", "13", "20261102T130101000Z_cccccccccccccccc.json.gz")
+HOUR = GENUINE.rsplit("/", 1)[0]  # .../2026/11/02/13
+NAME = GENUINE.rsplit("/", 1)[1]
+
+
+def test_forged_double_slash_and_dot_keys_never_replace_the_genuine_file(
+    s3: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """R5: `12//name` and `12/./name` used to land on the genuine file with forged bytes."""
+    forged = b"X" * len(OBJECTS[GENUINE])
+    for forged_key in (f"{HOUR}//{NAME}", f"{HOUR}/./{NAME}"):
+        s3.put_object(Bucket=BUCKET, Key=forged_key, Body=forged)
+    err = io.StringIO()
+    code = lf.run_fetch(request(tmp_path), s3, progress=False, stdout=io.StringIO(), stderr=err)
+    assert (tmp_path / relative(GENUINE)).read_bytes() == OBJECTS[GENUINE]
+    assert code == lf.EXIT_SKIPPED_KEYS == 3
+    report = err.getvalue()
+    assert f"{relative(HOUR)}//{NAME}" in report
+    assert f"{relative(HOUR)}/./{NAME}" in report
+    assert "2 keys refused" in report
+    # Everything genuine is still there, byte for byte.
+    for object_key in in_range_keys():
+        assert (tmp_path / relative(object_key)).read_bytes() == OBJECTS[object_key]
+
+
+@pytest.mark.parametrize(
+    ("bad_name", "reason"),
+    [
+        ("../../../../../../../escaped.json.gz", "`.` or `..`"),  # H6: used to abort the fetch
+        ("..\\..\\..\\escaped.json.gz", "A-Za-z0-9"),  # a Windows `..`
+        ("C:\\Windows\\escaped.json.gz", "A-Za-z0-9"),  # a Windows drive
+        ("C:escaped.json.gz", "A-Za-z0-9"),
+        ("*.json.gz", "A-Za-z0-9"),
+        ("x?.json.gz", "A-Za-z0-9"),
+        ("[x].json.gz", "A-Za-z0-9"),
+        ("{a,b}.json.gz", "A-Za-z0-9"),
+        ("x y.json.gz", "A-Za-z0-9"),
+        ("\x1b[2J\rfake.json.gz", "A-Za-z0-9"),
+        ("x\n.json.gz", "A-Za-z0-9"),
+        ("caf\u00e9.json.gz", "A-Za-z0-9"),
+        (f"{NAME}/", "empty"),  # a trailing / with bytes: used to be dropped silently
+        (f"{NAME}.part", ".part"),  # would be another download's temporary file
+        ("trailing-dot.", "dot"),  # Windows drops it
+        ("NUL.json.gz", "Windows"),
+        ("data/con", "Windows"),
+    ],
+)
+def test_bad_keys_are_skipped_reported_and_the_rest_is_fetched(
+    bad_name: str, reason: str, s3: Any, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    bad_key = f"{HOUR}/{bad_name}"
+    s3.put_object(Bucket=BUCKET, Key=bad_key, Body=b"forged")
+    stats = lf.fetch_logs(request(out, include_data=True), s3, progress=False)
+    genuine = in_range_keys() | {key("2026-11-02", "13", "data/req-1_input.json.gz")}
+    assert files_under(out) == {relative(k) for k in genuine}
+    assert not any(p.read_bytes() == b"forged" for p in tmp_path.rglob("*") if p.is_file())
+    assert [refused.key for refused in stats.refused] == [bad_key]
+    assert reason in stats.refused[0].reason
+    assert stats.failures == []
+
+
+def test_keys_that_collide_on_one_file_are_all_refused(s3: Any, tmp_path: Path) -> None:
+    """Two keys, one destination (case-insensitive disks, or a file where a folder must go)."""
+    upper = f"{HOUR}/{NAME.upper()}"
+    s3.put_object(Bucket=BUCKET, Key=upper, Body=b"forged")
+    as_folder = f"{HOUR}/20261102T130101000Z_x.json.gz"
+    s3.put_object(Bucket=BUCKET, Key=as_folder, Body=b"forged")
+    s3.put_object(Bucket=BUCKET, Key=f"{as_folder}/inner.json.gz", Body=b"forged")
+    stats = lf.fetch_logs(request(tmp_path), s3, progress=False)
+    assert not (tmp_path / relative(GENUINE)).exists()
+    assert {refused.key for refused in stats.refused} == {
+        upper,
+        GENUINE,
+        as_folder,
+        f"{as_folder}/inner.json.gz",
+    }
+    assert all("same local file" in r.reason or "folder" in r.reason for r in stats.refused)
+    assert files_under(tmp_path) == {relative(k) for k in in_range_keys() if k != GENUINE}
+
+
+def test_a_destination_that_resolves_outside_out_is_refused(s3: Any, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    day = out / relative(HOUR).rsplit("/", 1)[0]
+    day.parent.mkdir(parents=True)
+    day.symlink_to(elsewhere, target_is_directory=True)
+    stats = lf.fetch_logs(request(out), s3, progress=False)
+    assert list(elsewhere.iterdir()) == []
+    assert {r.key for r in stats.refused} == {
+        k for k in in_range_keys(accounts=(ACCOUNT,)) if "/us-east-1/2026/11/02/" in k
+    }
+    assert all("outside" in r.reason for r in stats.refused)
+    assert stats.downloaded == len(in_range_keys()) - len(stats.refused)
+
+
+def test_local_path_refuses_what_a_windows_disk_would_read_as_a_path(tmp_path: Path) -> None:
+    for bad in ("p/AWSLogs/..\\..\\x", "p/AWSLogs/C:\\Windows\\x", "p/AWSLogs/a:b"):
+        with pytest.raises(lf.FetchError):
+            lf.local_path(tmp_path, "p/", bad)
+
+
+def test_cli_refused_keys_are_escaped_and_give_exit_3(
+    s3: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    s3.put_object(Bucket=BUCKET, Key=f"{HOUR}/\x1b[2J\r{NAME}", Body=b"forged")
+    argv = ["logs", "fetch", "--bucket", BUCKET, "--prefix", PREFIX, "--from", "2026-11-02"]
+    code = main([*argv, "--to", "2026-11-02", "--out", str(tmp_path), "--quiet"])
+    captured = capsys.readouterr()
+    assert code == 3
+    assert "\x1b" not in captured.err
+    assert "\r" not in captured.err
+    assert f"refused: {HOUR}/\\x1b[2J\\r{NAME}: " in captured.err
+    assert "1 refused" in captured.out
+
+
+def test_same_size_forged_local_bytes_are_replaced_unless_recorded_at_download(
+    s3: Any, tmp_path: Path
+) -> None:
+    """Skip needs the ETag this fetch recorded, not only the size: a same-size file is replaced."""
+    target = tmp_path / relative(GENUINE)
+    target.parent.mkdir(parents=True)
+    target.write_bytes(b"X" * len(OBJECTS[GENUINE]))
+    assert lf.MANIFEST_NAME == MANIFEST
+    first = lf.fetch_logs(request(tmp_path), s3, progress=False)
+    assert target.read_bytes() == OBJECTS[GENUINE]
+    assert (first.downloaded, first.skipped) == (len(in_range_keys()), 0)
+    # Recorded now: a second run skips it, however the file got there.
+    again = lf.fetch_logs(request(tmp_path), s3, progress=False)
+    assert (again.downloaded, again.skipped) == (0, len(in_range_keys()))
+    # The object changes on S3 at the same size: its new ETag makes the next run fetch it.
+    changed = OBJECTS[GENUINE][:-1] + bytes([OBJECTS[GENUINE][-1] ^ 1])
+    s3.put_object(Bucket=BUCKET, Key=GENUINE, Body=changed)
+    third = lf.fetch_logs(request(tmp_path), s3, progress=False)
+    assert (third.downloaded, third.skipped) == (1, len(in_range_keys()) - 1)
+    assert target.read_bytes() == changed
+    # The local file is rewritten at the same size after the download: replaced again.
+    recorded = target.stat().st_mtime_ns
+    target.write_bytes(b"Y" * len(changed))
+    os.utime(target, ns=(recorded + 10**9, recorded + 10**9))  # a clock tick on any file system
+    fourth = lf.fetch_logs(request(tmp_path), s3, progress=False)
+    assert fourth.downloaded == 1
+    assert target.read_bytes() == changed
+
+
+def test_genuine_sample_log_names_all_pass_the_key_check(tmp_path: Path) -> None:
+    """No key in the real layout (records, data/ sidecars, permission check) is refused."""
+    from bedrock_costs.sample_logs import generate_sample_logs
+
+    generate_sample_logs(tmp_path, days=2, invocations=3000, seed=11, progress=False)
+    keys = [
+        "bedrock/" + p.relative_to(tmp_path).as_posix()
+        for p in tmp_path.rglob("*")
+        if p.is_file() and p.relative_to(tmp_path).parts[0] == "AWSLogs"
+    ]
+    assert any("/data/" in k for k in keys)
+    assert any(k.endswith("permission-check") for k in keys)
+    assert [k for k in keys if lf.key_problem("bedrock/", k)] == []
