@@ -10,6 +10,15 @@ delivery (text, image, embedding, video, audio) off unless asked for: token coun
 metadata and the other record fields are logged either way, and the bodies only add risk
 (prompts and answers at rest) and storage cost. An existing CloudWatch destination is kept.
 
+Two policies would let someone other than this account's Bedrock write log records that
+``logs fetch`` and the marts take as real (security review R7). A statement counts as pinned to
+the account only when every ``aws:SourceAccount`` value is the account id itself (or every
+``aws:SourceArn`` value names it exactly in the account field), with no wildcard and no other
+account in a list, whatever the operator: otherwise it gets the confused-deputy warning. A
+public-write statement (``Allow`` to ``"*"`` of ``s3:PutObject`` on the log prefix, with no
+condition that narrows who) makes ``enable`` stop without changing anything, unless
+``--accept-public-write``.
+
 ``status`` prints ``GetModelInvocationLoggingConfiguration`` readably.
 """
 
@@ -42,6 +51,24 @@ DELIVERY_FLAGS: Final = {
 _BUCKET_NAME: Final = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _ACCOUNT_KEY: Final = "aws:sourceaccount"
 _SOURCE_ARN_KEY: Final = "aws:sourcearn"
+_WILDCARDS: Final = ("*", "?")
+#: Condition keys that, with exact values, narrow *who* may use a statement to a known set.
+_WHO_KEYS: Final = frozenset(
+    {
+        "aws:sourceaccount",
+        "aws:sourcearn",
+        "aws:sourceorgid",
+        "aws:sourceorgpaths",
+        "aws:principalaccount",
+        "aws:principalarn",
+        "aws:principalorgid",
+        "aws:principalorgpaths",
+        "aws:principalservicename",
+        "aws:userid",
+        "aws:sourcevpc",
+        "aws:sourcevpce",
+    }
+)
 
 
 def normalise_prefix(prefix: str) -> str:
@@ -109,6 +136,41 @@ def _principal_matches(statement: dict[str, Any]) -> bool:
     )
 
 
+def _is_public_principal(statement: dict[str, Any]) -> bool:
+    """``Principal: "*"`` or ``{"AWS": "*"}`` (also in a list): anyone, signed in or not."""
+    principal = statement.get("Principal")
+    return principal == "*" or (
+        isinstance(principal, dict) and "*" in _as_list(principal.get("AWS"))
+    )
+
+
+def _exact(values: list[Any]) -> bool:
+    """A non-empty list of strings without IAM wildcards."""
+    return bool(values) and all(
+        isinstance(value, str) and value and not any(w in value for w in _WILDCARDS)
+        for value in values
+    )
+
+
+def _narrows_who(condition: Any) -> bool:
+    """Does the condition limit a statement to known principals or sources?
+
+    Only a positive operator (not ``...Not...``, not ``...IfExists``, which passes when the key
+    is absent) on a key of :data:`_WHO_KEYS` with exact values counts.
+    """
+    if not isinstance(condition, dict):
+        return False
+    for operator, clauses in condition.items():
+        if not isinstance(clauses, dict) or not isinstance(operator, str):
+            continue
+        if "Not" in operator or operator.endswith("IfExists") or ":" in operator:
+            continue
+        for key, values in clauses.items():
+            if str(key).lower() in _WHO_KEYS and _exact(_as_list(values)):
+                return True
+    return False
+
+
 @dataclass
 class PolicyCheck:
     """What the bucket policy means for Bedrock's log delivery."""
@@ -116,6 +178,8 @@ class PolicyCheck:
     allowed: bool
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    public_write: list[str] = field(default_factory=list)
+    """Statements that let anyone put objects under the log prefix (with no condition on who)."""
 
 
 def _check_conditions(
@@ -133,18 +197,18 @@ def _check_conditions(
             wanted = _as_list(values)
             lowered = key.lower()
             if lowered == _ACCOUNT_KEY and operator in ("StringEquals", "StringLike"):
-                if _covers(wanted, account):
-                    pinned = True
-                else:
+                if not _covers(wanted, account):
                     problems.append(
                         f"its {operator} aws:SourceAccount {wanted} does not include {account}"
                     )
+                elif all(value == account for value in wanted):
+                    pinned = True  # exactly this account: no wildcard, no other account
             elif lowered == _SOURCE_ARN_KEY and operator in ("ArnLike", "StringLike"):
                 if not _covers(wanted, source_arn):
                     problems.append(
                         f"its {operator} aws:SourceArn {wanted} does not match {source_arn}"
                     )
-                elif all(_arn_account(pattern) == account for pattern in wanted):
+                elif all(_arn_pins(pattern, account, operator) for pattern in wanted):
                     pinned = True
             else:
                 problems.append(
@@ -155,9 +219,17 @@ def _check_conditions(
     return problems, pinned
 
 
-def _arn_account(pattern: Any) -> str:
+def _arn_pins(pattern: Any, account: str, operator: str) -> bool:
+    """Does this aws:SourceArn pattern admit only ARNs of ``account``?
+
+    Its account field must be the account id itself. ``ArnLike`` matches each of the six
+    colon-separated fields on its own; ``StringLike``'s ``*`` also spans colons, so there no
+    field before the account may hold a wildcard either.
+    """
     parts = str(pattern).split(":")
-    return parts[4] if len(parts) > 5 else ""
+    if len(parts) < 6 or parts[4] != account:
+        return False
+    return operator == "ArnLike" or not any(w in ":".join(parts[:4]) for w in _WILDCARDS)
 
 
 def _is_tls_only_deny(statement: dict[str, Any]) -> bool:
@@ -196,6 +268,7 @@ def check_bucket_policy(
     near_misses: list[str] = []
     warnings: list[str] = []
     blockers: list[str] = []
+    public_write: list[str] = []
     granted = False
     for index, statement in enumerate(statements):
         name = statement.get("Sid") or f"#{index + 1}"
@@ -209,6 +282,19 @@ def check_bucket_policy(
         action_ok = _covers(_as_list(statement.get("Action")), "s3:PutObject", ignore_case=True)
         resource_ok = _covers(_as_list(statement.get("Resource")), resource)
         effect = statement.get("Effect")
+        if (
+            effect == "Allow"
+            and action_ok
+            and _is_public_principal(statement)
+            and _covers(_as_list(statement.get("Resource")), sample_object)
+            and not _narrows_who(statement.get("Condition"))
+        ):
+            public_write.append(
+                f"statement {name} lets anyone (Principal *) s3:PutObject under {resource}, "
+                "with no condition on who (aws:SourceAccount, aws:PrincipalOrgID, ...): "
+                "anyone can write forged log records that logs fetch and the marts count as "
+                "real spend"
+            )
         if effect == "Deny":
             if action_ok and _covers(_as_list(statement.get("Resource")), sample_object):
                 if _is_tls_only_deny(statement):
@@ -242,15 +328,15 @@ def check_bucket_policy(
                 f'"StringEquals": {{"aws:SourceAccount": "{account}"}}'
             )
     if blockers:
-        return PolicyCheck(False, blockers, warnings)
+        return PolicyCheck(False, blockers, warnings, public_write)
     if granted:
-        return PolicyCheck(True, [], warnings)
+        return PolicyCheck(True, [], warnings, public_write)
     if not near_misses:
         near_misses.append(
             f"no statement allows the {BEDROCK_SERVICE} service principal s3:PutObject on "
             f"{resource}"
         )
-    return PolicyCheck(False, near_misses, warnings)
+    return PolicyCheck(False, near_misses, warnings, public_write)
 
 
 def merged_policy(policy_text: str | None, statement: dict[str, Any]) -> dict[str, Any]:
@@ -286,6 +372,7 @@ class EnableRequest:
     deliveries: frozenset[str] = frozenset()
     fix_bucket_policy: bool = False
     skip_bucket_check: bool = False
+    accept_public_write: bool = False
 
 
 def logging_config(request: EnableRequest, current: dict[str, Any]) -> dict[str, Any]:
@@ -396,6 +483,17 @@ def enable_logging(
         )
         for warning in check.warnings:
             print(f"warning: {warning}", file=err)
+        for public in check.public_write:
+            print(f"warning: PUBLIC WRITE: {public}", file=err)
+        if check.public_write and not request.accept_public_write:
+            print(
+                f"error: the policy of {bucket_url} lets anyone write where the logs go; "
+                "nothing was changed. Remove that statement, or add a condition that names who "
+                f'may write (such as "StringEquals": {{"aws:SourceAccount": "{account}"}}), '
+                "then run this again; --accept-public-write enables logging anyway.",
+                file=err,
+            )
+            return EXIT_FAILURE
         if not check.allowed:
             statement = required_statement(request.bucket, request.prefix, account, request.region)
             if not request.fix_bucket_policy:
@@ -520,6 +618,7 @@ def _cmd_enable(args: argparse.Namespace) -> int:
         deliveries=deliveries,
         fix_bucket_policy=args.fix_bucket_policy,
         skip_bucket_check=args.skip_bucket_check,
+        accept_public_write=args.accept_public_write,
     )
     return enable_logging(
         request,
@@ -561,6 +660,10 @@ def add_logging_parser(subparsers: Any) -> None:
             "bucket policy lets the bedrock.amazonaws.com service principal s3:PutObject there\n"
             "(with the aws:SourceAccount condition AWS documents). If not, it prints what is\n"
             "missing and the statement to add, and stops (exit 1); --fix-bucket-policy adds it.\n"
+            "A statement counts as pinned to the account only if every aws:SourceAccount value\n"
+            "is the account id (no wildcard, no other account); otherwise it warns (confused\n"
+            "deputy). A statement letting anyone (Principal *) s3:PutObject on the log prefix\n"
+            "with no condition on who makes it stop (exit 1) unless --accept-public-write.\n"
             "\n"
             "Request and response BODIES are not logged unless you ask (--text-bodies ...):\n"
             "token counts, model, identity and requestMetadata (the tenant tags) are logged\n"
@@ -575,8 +678,8 @@ def add_logging_parser(subparsers: Any) -> None:
             "--fix-bucket-policy)."
         ),
         epilog=(
-            "Exit codes: 0 logging enabled, 1 not enabled (bucket policy, Region or AWS error;\n"
-            "the reason is on stderr), 2 bad arguments or no Region.\n"
+            "Exit codes: 0 logging enabled, 1 not enabled (bucket policy, public write, Region\n"
+            "or AWS error; the reason is on stderr), 2 bad arguments or no Region.\n"
             "\n"
             "Example: bedrock-costs logging enable --bucket my-bedrock-logs --prefix bedrock "
             "--region us-east-1"
@@ -604,6 +707,12 @@ def add_logging_parser(subparsers: Any) -> None:
         action="store_true",
         help="append the missing statement to the bucket policy instead of stopping "
         "(needs s3:PutBucketPolicy); existing statements are kept",
+    )
+    enable.add_argument(
+        "--accept-public-write",
+        action="store_true",
+        help="enable logging even though the bucket policy lets anyone write under the log "
+        "prefix (a loud warning instead of exit 1)",
     )
     enable.add_argument(
         "--skip-bucket-check",

@@ -131,6 +131,139 @@ def test_what_is_missing_is_named(change: dict[str, Any], expected: str) -> None
     assert any(expected in problem for problem in check.problems), check.problems
 
 
+FOREIGN = "999999999999"
+ARN = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:*"
+
+
+def check_with(condition: dict[str, Any], **changes: Any) -> ls.PolicyCheck:
+    statement = {**documented(), "Condition": condition, **changes}
+    policy = json.dumps({"Statement": [statement]})
+    return ls.check_bucket_policy(policy, BUCKET, "bedrock", ACCOUNT, REGION)
+
+
+def deputy_warnings(check: ls.PolicyCheck) -> list[str]:
+    return [w for w in check.warnings if "confused deputy" in w]
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"StringLike": {"aws:SourceAccount": "*"}},
+        {"StringLike": {"aws:SourceAccount": "1234*"}},
+        {"StringLike": {"aws:SourceAccount": "12345678901?"}},
+        {"StringEquals": {"aws:SourceAccount": [ACCOUNT, FOREIGN]}},
+        {"StringLike": {"aws:SourceAccount": [ACCOUNT, "*"]}},
+        {"StringLike": {"aws:SourceAccount": "*"}, "ArnLike": {"aws:SourceArn": "arn:aws:*"}},
+        # StringLike's * spans colons, so the account field does not pin the ARN
+        {"StringLike": {"aws:SourceArn": f"arn:aws:bedrock:*:{ACCOUNT}:*"}},
+        {"ArnLike": {"aws:SourceArn": [ARN, f"arn:aws:bedrock:{REGION}:{FOREIGN}:*"]}},
+        {"ArnLike": {"aws:SourceArn": f"arn:aws:bedrock:{REGION}:1234*:*"}},
+    ],
+)
+def test_source_account_with_wildcards_or_foreign_accounts_is_not_pinned(
+    condition: dict[str, Any],
+) -> None:
+    """R7: these let another account's Bedrock deliver here, yet used to pass as pinned."""
+    check = check_with(condition)
+    assert check.allowed
+    assert deputy_warnings(check), check.warnings
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"StringEquals": {"aws:SourceAccount": ACCOUNT}},
+        {"StringLike": {"aws:SourceAccount": [ACCOUNT]}},
+        {"StringEquals": {"aws:SourceAccount": [ACCOUNT, ACCOUNT]}},
+        {"ArnLike": {"aws:SourceArn": ARN}},
+        {"ArnLike": {"aws:SourceArn": f"arn:aws:bedrock:*:{ACCOUNT}:*"}},
+        {"StringLike": {"aws:SourceArn": ARN}},
+        # One exact pin is enough: the conditions of a statement all have to hold.
+        {"StringEquals": {"aws:SourceAccount": ACCOUNT}, "ArnLike": {"aws:SourceArn": "arn:*"}},
+    ],
+)
+def test_exact_source_account_or_arn_account_is_pinned(condition: dict[str, Any]) -> None:
+    check = check_with(condition)
+    assert check.allowed
+    assert deputy_warnings(check) == []
+
+
+PUBLIC_WRITE = {
+    "Sid": "Anyone",
+    "Effect": "Allow",
+    "Principal": "*",
+    "Action": "s3:PutObject",
+    "Resource": f"arn:aws:s3:::{BUCKET}/*",
+}
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {},
+        {"Principal": {"AWS": "*"}, "Action": "s3:*"},
+        {"Principal": {"AWS": ["*"]}, "Action": ["*"]},
+        {"Action": "s3:Put*", "Resource": f"arn:aws:s3:::{BUCKET}/bedrock/AWSLogs/*"},
+        {"Condition": {"Bool": {"aws:SecureTransport": "true"}}},
+        {"Condition": {"StringLike": {"aws:SourceAccount": "*"}}},
+        {"Condition": {"StringNotEquals": {"aws:PrincipalAccount": FOREIGN}}},
+        {"Condition": {"StringEqualsIfExists": {"aws:PrincipalOrgID": "o-abc"}}},
+    ],
+)
+def test_public_write_on_the_log_prefix_is_found(change: dict[str, Any]) -> None:
+    """R7: anyone may put objects where the logs go (next to the documented statement)."""
+    policy = json.dumps({"Statement": [documented(), {**PUBLIC_WRITE, **change}]})
+    check = ls.check_bucket_policy(policy, BUCKET, "bedrock", ACCOUNT, REGION)
+    assert check.public_write, check
+    assert "Anyone" in check.public_write[0]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}}},
+        {"Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}}},
+        {"Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}},
+        {"Principal": {"Service": "bedrock.amazonaws.com"}},
+        {"Action": "s3:GetObject"},
+        {"Resource": f"arn:aws:s3:::{BUCKET}/uploads/*"},
+        {"Effect": "Deny"},
+    ],
+)
+def test_restricted_or_unrelated_statements_are_not_public_write(change: dict[str, Any]) -> None:
+    policy = json.dumps({"Statement": [documented(), {**PUBLIC_WRITE, **change}]})
+    check = ls.check_bucket_policy(policy, BUCKET, "bedrock", ACCOUNT, REGION)
+    assert check.public_write == []
+
+
+@pytest.mark.usefixtures("aws")
+def test_enable_refuses_a_public_write_policy_unless_accepted(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    make_bucket()
+    put_policy([documented(), PUBLIC_WRITE])
+    argv = ["logging", "enable", "--bucket", BUCKET, "--prefix", "bedrock"]
+    assert main([*argv, "--fix-bucket-policy"]) == 1
+    err = capsys.readouterr().err
+    assert "PUBLIC WRITE" in err
+    assert "--accept-public-write" in err
+    assert current_config() == {}
+    assert main([*argv, "--accept-public-write"]) == 0
+    assert "PUBLIC WRITE" in capsys.readouterr().err
+    assert current_config()["s3Config"]["bucketName"] == BUCKET
+
+
+@pytest.mark.usefixtures("aws")
+def test_enable_warns_when_source_account_is_a_wildcard(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    make_bucket()
+    statement = {**documented(), "Condition": {"StringLike": {"aws:SourceAccount": "*"}}}
+    put_policy([statement])
+    assert main(["logging", "enable", "--bucket", BUCKET, "--prefix", "bedrock"]) == 0
+    assert "confused deputy" in capsys.readouterr().err
+
+
 def test_unconditional_deny_blocks_and_tls_only_deny_does_not() -> None:
     deny = {
         "Sid": "NoWrites",
