@@ -1,16 +1,21 @@
 {#
     The preview kept of a quarantined line: its first var quarantine_preview_chars characters,
-    cut before the first prompt or response body key so that no body text ever leaves staging.
+    cut before the first prompt or response body key and before the "requestMetadata" key, so
+    that no body text and no tag value (hashed keys included) ever leaves staging. It is also cut
+    before the first backslash: a JSON escape can spell any key (`"\u0069nputBodyJson"`), and
+    no line Bedrock writes has one before those keys.
 #}
 {% macro quarantine_preview(line_expression) %}
     {%- set preview_chars = var('quarantine_preview_chars') | int -%}
+    {%- set cuts = ['"inputBodyJson"', '"outputBodyJson"', '"requestMetadata"', '\\'] -%}
     substr(
         {{ line_expression }},
         1,
         least(
-            {{ preview_chars }},
-            coalesce(nullif(strpos({{ line_expression }}, '"inputBodyJson"'), 0) - 1, {{ preview_chars }}),
-            coalesce(nullif(strpos({{ line_expression }}, '"outputBodyJson"'), 0) - 1, {{ preview_chars }})
+            {{ preview_chars }}
+            {%- for cut in cuts %},
+            coalesce(nullif(strpos({{ line_expression }}, '{{ cut }}'), 0) - 1, {{ preview_chars }})
+            {%- endfor %}
         )
     )
 {%- endmacro %}

@@ -5,7 +5,7 @@
 {% macro validate_vars() %}
     {% set known = [
         'bedrock_logs_dir', 'tenant_id_keys', 'unattributed_tenant_id', 'hashed_tag_keys',
-        'tag_hash_salt', 'quarantine_preview_chars',
+        'quarantine_preview_chars',
         'max_unpriced_share', 'max_unattributed_share', 'lookback_days', 'backfill_from',
         'backfill_to', 'bedrock_logs_s3_uri', 'bedrock_log_accounts', 'bedrock_log_regions',
         'bedrock_log_first_hour', 'bedrock_raw_schema', 'create_raw_table_on_run_start',
@@ -21,6 +21,11 @@
         'long_context_threshold_tokens': "long-context pricing is a rule per model now: "
             ~ "each model's threshold is a row of seeds/bedrock_long_context_rules.csv "
             ~ "(only Claude Sonnet 4 and 4.5 bill a long-context premium on Bedrock)",
+        'tag_hash_salt': "a var is written in clear into target/, logs/ and the query text; "
+            ~ "the salt of hashed_tag_keys is read at run time instead: on DuckDB from the file "
+            ~ "named by the environment variable BEDROCK_COSTS_TAG_HASH_SALT_FILE, on Athena "
+            ~ "from the table made by `dbt run-operation create_tag_hash_salt_table` (README, "
+            ~ "Hashed tag keys). Keep the same salt to keep the same hashes",
     } %}
     {% for name in passed %}
         {% if name in removed %}
@@ -86,10 +91,14 @@
             ~ ") cannot exceed var anomaly_window_days (" ~ var('anomaly_window_days') ~ ")"
         ) }}
     {% endif %}
-    {% set hashed = var('hashed_tag_keys') %}
-    {% if hashed is string or hashed is mapping or hashed is not iterable %}
+    {#- set in a project file rather than --vars: the same refusal -#}
+    {% if var('tag_hash_salt', none) is not none %}
         {{ exceptions.raise_compiler_error(
-            "var hashed_tag_keys must be a list of tag keys, e.g. [userId]; got: " ~ hashed
+            "var 'tag_hash_salt' was removed: " ~ removed['tag_hash_salt']
+            ~ ". Drop it from dbt_project.yml and your vars files."
         ) }}
     {% endif %}
+    {#- a list of keys, and a salt that exists and is long enough (only its length is read) -#}
+    {% do bedrock_tenant_costs.hashed_tag_keys() %}
+    {% do bedrock_tenant_costs.assert_tag_hash_salt() %}
 {% endmacro %}

@@ -177,13 +177,17 @@ def test_missing_logs_dir_stops_with_a_clear_error(tmp_path: Path) -> None:
     assert "bedrock-costs sample-logs" in run.output
 
 
-def test_hashed_tag_keys_never_leave_staging_in_clear(tmp_path: Path) -> None:
+def test_hashed_tag_keys_are_hashed_with_the_salt_file(tmp_path: Path) -> None:
+    """The salt is the file's one line (see test_tag_hashing for the scans of every table)."""
     logs = materialize_fixture_logs(FIXTURE, tmp_path / "logs")
+    salt = tmp_path / "salt"
+    salt.write_text("pepper-pepper-pepper\n")
     run = run_dbt(
         ["build"],
         logs,
         tmp_path / "dbt",
-        {"hashed_tag_keys": ["CostCenter"], "tag_hash_salt": "pepper"},
+        {"hashed_tag_keys": ["CostCenter"]},
+        env={"BEDROCK_COSTS_TAG_HASH_SALT_FILE": str(salt)},
     )
     assert run.ok, run.output[-3000:]
     values = {
@@ -193,7 +197,7 @@ def test_hashed_tag_keys_never_leave_staging_in_clear(tmp_path: Path) -> None:
             where tag_key = 'costcenter' and tag_value is not null"""
         )
     }
-    expected = "sha256:" + hashlib.sha256(b"peppercc-100").hexdigest()
+    expected = "sha256:" + hashlib.sha256(b"pepper-pepper-peppercc-100").hexdigest()
     assert expected in values
     assert all(v.startswith("sha256:") for v in values)
     ((clear,),) = run.query(

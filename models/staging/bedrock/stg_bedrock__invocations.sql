@@ -31,7 +31,6 @@ typed as (
         model_id as logged_model_id,
         nullif(trim(error_code), '') as error_code,
         schema_version,
-        request_metadata_json,
         source_file,
         line_hash,
 
@@ -81,8 +80,9 @@ typed as (
             'standard'
         ) as service_tier,
         coalesce(output_service_tier, input_service_tier) is not null as is_service_tier_logged,
-        request_metadata_text is not null as has_request_metadata_field,
-        request_metadata_text is not null and request_metadata_json is null
+        {#- the tags themselves are in stg_bedrock__request_metadata, not carried here #}
+        has_request_metadata_field,
+        has_request_metadata_field and request_metadata_json is null
             as has_malformed_request_metadata,
 
         -- timestamps

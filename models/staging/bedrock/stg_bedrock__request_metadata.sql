@@ -1,8 +1,8 @@
 {#
     requestMetadata unnested: one row per key/value pair of every valid log record. Keys and
     values are untrusted client input: they are carried as data, never used to build SQL.
-    Values of the keys in var hashed_tag_keys (e.g. a user id) are replaced here, before they
-    leave staging, by 'sha256:' and the SHA-256 of var tag_hash_salt followed by the value.
+    The values of the keys in var hashed_tag_keys (e.g. a user id) arrive here already hashed:
+    base_bedrock__log_lines replaces them in the JSON before it stores it.
 
     A table, appended incrementally with the lines of every new load of base_bedrock__log_lines,
     so the JSON is unnested once per line, not once per consumer and run. The lines taken are
@@ -18,10 +18,6 @@
 {%- set loaded_after_this_table = '(1 = 1)' if not is_incremental() else
     "loaded_at > coalesce((select max(loaded_at) from " ~ this ~ "), cast('1970-01-01 00:00:00' as "
     ~ timestamp_type() ~ "))" -%}
-{%- set hashed_keys = [] -%}
-{%- for key in var('hashed_tag_keys') -%}
-{%- do hashed_keys.append(sql_string_literal(key | lower)) -%}
-{%- endfor -%}
 
 with
 
@@ -69,17 +65,7 @@ final as (
             {{ regex_full_match('metadata_key', '[a-zA-Z0-9\\s:_@$#=/+,.-]{1,256}') }}
             and {{ regex_full_match("coalesce(metadata_value, '')", '[a-zA-Z0-9\\s:_@$#=/+,.-]{0,256}') }}
         ) as is_in_spec,
-        {%- if hashed_keys %}
-        case
-            when lower(metadata_key) in ({{ hashed_keys | join(', ') }})
-                then 'sha256:' || {{ sha256_hex(
-                    sql_string_literal(var('tag_hash_salt')) ~ " || metadata_value"
-                ) }}
-            else metadata_value
-        end as metadata_value
-        {%- else %}
-        metadata_value
-        {%- endif %},
+        metadata_value,
         delivered_hour_at,
         log_date,
         loaded_at

@@ -6,7 +6,13 @@
     (null for a valid invocation record); lines the reader cannot decode at all get theirs from
     the post-hook (see reader_rejects_quarantine). Prompt and response bodies are never selected: only the
     few body fields that carry facts (latency, the 1-hour share of cache writes, the service tier)
-    are extracted, and the preview of a quarantined line stops before the first body key.
+    are extracted, and the preview of a quarantined line stops before the first body key and
+    before requestMetadata.
+
+    requestMetadata is stored only as JSON object text, and with var hashed_tag_keys set the value
+    of each of those keys (matched trimmed and case-insensitively) is replaced there, before the
+    table stores it, by 'sha256:' + SHA-256(salt + value). The salt is read by the engine at run
+    time (tag_hash_salt_query), so it is in no SQL text; the raw requestMetadata text is not kept.
 #}
 
 {{ config(**bedrock_incremental_config('append_files', partition_by='log_date')) }}
@@ -67,6 +73,7 @@
     'cache_write_input_tokens_text',
 ] -%}
 {%- set path_pattern = log_path_pattern() -%}
+{%- set hashed_keys = bedrock_tenant_costs.hashed_tag_keys() -%}
 
 with
 
@@ -143,8 +150,34 @@ extracted as (
         case
             when is_json_object
                 then {{ json_object_at('raw_line', '$.requestMetadata') }}
-        end as request_metadata_json
+        end as logged_request_metadata_json
     from classified_objects
+
+),
+{% if hashed_keys %}
+
+tag_hash_salt as (
+
+    {{ bedrock_tenant_costs.tag_hash_salt_query() }}
+
+),
+{% endif %}
+
+protected as (
+
+    select
+        extracted.*,
+        {%- if hashed_keys %}
+        {{ bedrock_tenant_costs.json_object_with_hashed_values(
+            'extracted.logged_request_metadata_json', hashed_keys, 'tag_hash_salt.tag_hash_salt'
+        ) }} as request_metadata_json
+        {%- else %}
+        extracted.logged_request_metadata_json as request_metadata_json
+        {%- endif %}
+    from extracted
+    {%- if hashed_keys %}
+    cross join tag_hash_salt
+    {%- endif %}
 
 ),
 
@@ -166,7 +199,7 @@ renamed as (
         decoding_problem,
         is_valid_json,
         is_json_object
-    from extracted
+    from protected
 
 ),
 
@@ -229,9 +262,11 @@ final as (
         path_hour,
         quarantine_reason,
         raw_line_preview,
-        {%- for name, path in fields %}
+        {%- for name, path in fields if name != 'request_metadata_text' %}
         {{ name }},
         {%- endfor %}
+        {#- the field's text is raw tags: only whether it is there is kept #}
+        request_metadata_text is not null as has_request_metadata_field,
         request_metadata_json,
         invoked_at,
         try_cast(
