@@ -11,7 +11,7 @@ import json
 import re
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -59,6 +59,8 @@ class AthenaProject:
     state: athena_local.State
     schema: str
     log_prefix: str
+    # Byte ranges of the endpoint's request log written while this project's dbt commands ran.
+    call_windows: list[tuple[int, int]] = field(default_factory=list, compare=False, repr=False)
 
     @classmethod
     def new(cls, state: athena_local.State, name: str, prefix_root: str = "data") -> AthenaProject:
@@ -84,14 +86,30 @@ class AthenaProject:
     ) -> DbtRun:
         if command[0] in {"build", "test"}:
             command = [*command, "--exclude-resource-type", "unit_test"]
-        return run_dbt(
-            command,
-            None,
-            work_dir,
-            {**self.log_vars(), **(extra_vars or {})},
-            target="athena",
-            env=self.env(),
-        )
+        env, dbt_vars = self.env(), {**self.log_vars(), **(extra_vars or {})}
+        start = _request_log_size()
+        try:
+            return run_dbt(command, None, work_dir, dbt_vars, target="athena", env=env)
+        finally:
+            self.call_windows.append((start, _request_log_size()))
+
+    def aws_calls(self) -> list[dict[str, Any]]:
+        """The AWS calls (as IAM names them) made while this project's dbt commands ran.
+
+        dbt-athena's own calls and the S3 and Glue calls Trino made for its queries; not the
+        test's uploads, nor the queries a test runs on Trino directly (see athena_local.aws_calls).
+        """
+        path = athena_local.request_log_file()
+        calls: list[dict[str, Any]] = []
+        with path.open("rb") as handle:
+            for start, end in self.call_windows:
+                handle.seek(start)
+                for line in handle.read(end - start).splitlines():
+                    try:
+                        calls.append(json.loads(line))
+                    except ValueError:  # a line being written as the window closed
+                        continue
+        return calls
 
     def create_raw_table(self, work_dir: Path) -> DbtRun:
         return self.dbt(["run-operation", "create_bedrock_logs_table"], work_dir)
@@ -119,6 +137,11 @@ class AthenaProject:
             "order by ordinal_position"
         )
         return [row[0] for row in rows]
+
+
+def _request_log_size() -> int:
+    path = athena_local.request_log_file()
+    return path.stat().st_size if path.exists() else 0
 
 
 def _normal(column: str, value: Any) -> Any:

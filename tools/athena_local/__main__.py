@@ -48,6 +48,11 @@ def faults_file() -> Path:
     return state_dir() / "faults.json"
 
 
+def request_log_file() -> Path:
+    """JSON lines, one per AWS call the endpoint served, as IAM names it (see aws_calls)."""
+    return state_dir() / "requests.jsonl"
+
+
 def code_version() -> str:
     """A hash of the local Athena's own code: a running one started from other code is replaced."""
     digest = hashlib.sha256()
@@ -153,6 +158,9 @@ def start(progress: bool = True) -> State:
         str(directory / "statements.jsonl"),
     ]
     command += ["--faults-file", str(faults_file())]
+    # A new endpoint forgets every table and object, so the calls of the last one go too.
+    request_log_file().unlink(missing_ok=True)
+    command += ["--request-log", str(request_log_file())]
     with aws_log.open("ab") as log:
         aws = subprocess.Popen(
             command, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True

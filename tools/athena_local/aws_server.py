@@ -14,6 +14,10 @@ to the query's `OutputLocation`, as Athena does.
 moto 5.2.5 lacks a few Glue calls Trino makes after every table change (column statistics,
 user-defined functions): they are answered here as no-ops. Its S3 listings and writes are
 serialized (moto lists a bucket while other threads change it, and would answer 500).
+
+With `--request-log FILE` every request it serves is appended to FILE as the IAM action and
+resources it needs (`athena_local.aws_calls`), Trino's own S3 and Glue calls included, plus the
+S3 reads and writes Athena makes with the caller's permissions (a query's result).
 """
 
 from __future__ import annotations
@@ -40,8 +44,10 @@ from moto.core.responses import ActionResult, EmptyResult
 from moto.glue import responses as glue_responses
 from moto.glue.models import glue_backends
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 from moto.s3.models import S3Backend, s3_backends
 
+from athena_local import aws_calls
 from athena_local.glue_ddl import external_table_input
 from athena_local.translate import HIVE_CATALOG, Plan, translate
 from bedrock_costs.athena_double import check_syntax
@@ -311,10 +317,37 @@ def _write_csv(execution: Execution) -> None:
     writer = csv.writer(text, quoting=csv.QUOTE_ALL, lineterminator="\n")
     writer.writerow([c["Name"] for c in execution.columns])
     writer.writerows([["" if v is None else v for v in row] for row in execution.rows])
+    _record_athena_s3("s3:PutObject", bucket, key)
     try:
         s3_backends[ACCOUNT_ID]["aws"].put_object(bucket, key, text.getvalue().encode())
     except Exception as error:  # Athena fails the query when it cannot write its result
         raise AthenaQueryError(f"cannot write the result to {execution.output_location}") from error
+
+
+def _record_athena_s3(action: str, bucket: str, key: str) -> None:
+    """An S3 call Athena makes with the caller's permissions, done here without a request."""
+    entry = aws_calls.call("s3", action, [aws_calls.s3_object(bucket, key)])
+    aws_calls.write([{**entry, "by": "athena"}])
+
+
+def _work_group_of(query_id: str) -> str | None:
+    execution = athena_models.athena_backends[ACCOUNT_ID][REGION].executions.get(query_id)
+    return execution.workgroup.name if execution is not None and execution.workgroup else None
+
+
+def patch_request_log(request_log: str | None) -> None:
+    """Record every request's IAM calls to request_log (nothing when it is None)."""
+    aws_calls.configure(request_log)
+    if getattr(DomainDispatcherApplication.__call__, "records_calls", False):
+        return
+    original = DomainDispatcherApplication.__call__
+
+    def recorded(self: DomainDispatcherApplication, environ: Any, start_response: Any) -> Any:
+        app = functools.partial(original, self)
+        return aws_calls.recording_app(app, ACCOUNT_ID, _work_group_of)(environ, start_response)
+
+    recorded.records_calls = True  # type: ignore[attr-defined]
+    DomainDispatcherApplication.__call__ = recorded  # type: ignore[method-assign]
 
 
 _FRONT: Front | None = None
@@ -387,6 +420,9 @@ def _get_query_results(self: athena_responses.AthenaResponse) -> Any:
     execution = _FRONT.executions[self._get_param("QueryExecutionId")]
     if execution.state != "SUCCEEDED":
         return self.error(f"Query has not yet finished. Current state: {execution.state}", 400)
+    if execution.output_location and execution.columns:  # Athena reads the result file
+        bucket, _, key = execution.output_location.removeprefix("s3://").partition("/")
+        _record_athena_s3("s3:GetObject", bucket, key)
     header = {"Data": [{"VarCharValue": c["Name"]} for c in execution.columns]}
     rows = [header] if execution.columns else []
     for row in execution.rows:
@@ -399,10 +435,11 @@ def _get_query_results(self: athena_responses.AthenaResponse) -> Any:
     return json.dumps(answer)
 
 
-def install(trino_port: int, statement_log: str | None) -> None:
-    """Patch moto in this process: Glue no-ops and the Athena front on Trino."""
+def install(trino_port: int, statement_log: str | None, request_log: str | None = None) -> None:
+    """Patch moto in this process: Glue no-ops, the Athena front on Trino, the request log."""
     global _FRONT
     _FRONT = Front(trino_port, statement_log=statement_log)
+    patch_request_log(request_log)
     patch_glue()
     patch_s3()
     athena_models.AthenaBackend.start_query_execution = _start_query_execution  # type: ignore[method-assign,assignment]
@@ -415,13 +452,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--trino-port", type=int, required=True)
     parser.add_argument("--statement-log", help="JSON lines, one per Athena statement")
+    parser.add_argument(
+        "--request-log", help="JSON lines, one per AWS call served, as IAM names it (aws_calls)"
+    )
     parser.add_argument("--faults-file", help="failures to inject (see take_injected_fault)")
     args = parser.parse_args(argv)
     global FAULTS_FILE
     FAULTS_FILE = args.faults_file
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    install(args.trino_port, args.statement_log)
+    install(args.trino_port, args.statement_log, args.request_log)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=args.port, verbose=False)
     server.start()
     LOG.info("serving on http://127.0.0.1:%s (pid %s)", args.port, os.getpid())
