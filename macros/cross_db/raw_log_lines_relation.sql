@@ -42,12 +42,24 @@
     {%- endif -%}
     {%- set literals = [] -%}
     {%- for file in files -%}
-        {%- do literals.append(bedrock_tenant_costs.sql_string_literal(file)) -%}
+        {%- do literals.append(bedrock_tenant_costs.sql_string_literal(
+            bedrock_tenant_costs.duckdb_glob_escape(file)
+        )) -%}
     {%- endfor -%}
     {{- return(modules.re.sub(
         "^read_csv\\('[^']*'", "read_csv([" ~ literals | join(', ') | replace('\\', '\\\\') ~ "]",
         reader.strip(), count=1
     )) -}}
+{% endmacro %}
+
+{#- A file path as a DuckDB glob that matches that one file only. read_csv glob-expands every
+    element of a file list, so a log file literally named `*.json.gz` (or with `?` or `[`) would
+    read the other files of its folder a second time. In a glob a character class of one
+    character matches that character: `[` becomes `[[]`, `*` `[*]` and `?` `[?]` (`[` first,
+    so the brackets added for the others stay as they are). DuckDB reports the file's real
+    name in `filename`. -#}
+{% macro duckdb_glob_escape(path) %}
+    {{- return(path | replace('[', '[[]') | replace('*', '[*]') | replace('?', '[?]')) -}}
 {% endmacro %}
 
 {# The glob the DuckDB source reads, taken from the source's own read_csv('<glob>', ...). #}

@@ -20,6 +20,7 @@ from dbt_harness import MARTS, DbtRun, count_non_blank_lines, run_dbt
 
 HOUR = "AWSLogs/111122223333/BedrockModelInvocationLogs/us-east-1/2026/10/01/23"
 NEXT_HOUR = "AWSLogs/111122223333/BedrockModelInvocationLogs/us-east-1/2026/10/02/00"
+HOUR_FILE_A1 = "20261001T230100000Z_00000000000000a1.json.gz"
 
 
 def record(request_id: str, **overrides: object) -> dict:
@@ -360,3 +361,34 @@ def test_unattributed_share_per_day(built: tuple[Path, DbtRun]) -> None:
     assert rows["2026-10-02"][1] == 0
     ((facts,),) = run.query(f"select count(*) from {MARTS}.fct_bedrock_invocations")
     assert sum(r[0] for r in rows.values()) == facts
+
+
+def test_a_file_named_like_a_glob_is_read_once_and_alone(tmp_path: Path) -> None:
+    """A log file literally named `*.json.gz` (or with `?`, `[`) is one file, not a pattern.
+
+    An incremental run hands the reader the list of its new files; a list element that DuckDB
+    glob-expands would read the other new files of the hour a second time.
+    """
+    logs, work = tmp_path / "logs", tmp_path / "dbt"
+    write_gzip(logs / HOUR / HOUR_FILE_A1, line(record("a1")))
+    assert run_dbt(["build"], logs, work).ok
+    names = {
+        "genuine": "20261002T000100000Z_00000000000000b1.json.gz",
+        "star": "*.json.gz",
+        "question": "20261002T000200000Z_?.json.gz",
+        "bracket": "[2].json.gz",
+    }
+    for request_id, name in names.items():
+        write_gzip(logs / NEXT_HOUR / name, line(record(request_id)) + b"\n")
+    run = run_dbt(["build"], logs, work)
+    assert run.ok, run.output[-4000:]
+    assert "incremental model" in run.output
+    rows = run.query(
+        """select regexp_extract(source_file, '[^/]+$'), count(*)
+        from bedrock_staging.base_bedrock__log_lines group by 1 order by 1"""
+    )
+    assert rows == sorted([(name, 1) for name in names.values()] + [(HOUR_FILE_A1, 1)])
+    counts = dict(
+        run.query(f"select request_id, delivery_count from {MARTS}.fct_bedrock_invocations")
+    )
+    assert counts == {"a1": 1, **{request_id: 1 for request_id in names}}
