@@ -697,3 +697,51 @@ def test_tenants_and_tags_named_like_object_internals_are_ordinary_keys(tmp_path
         assert set(HOSTILE_TENANTS) <= options
         kpi = next(e for e in dom.elements if e.attrs.get("class") == "sub" and "tenants" in e.text)
         assert kpi.text == f"{len(per_tenant)} tenants"
+
+
+def test_the_page_embeds_a_bounded_number_of_tag_keys_and_values(
+    built: Built, tmp_path: Path
+) -> None:
+    """Tag keys and values are anyone's text: the page holds the top ones and folds the rest
+    into one "other" bar per key, and every key's tokens and cost still add up to the marts."""
+    page = tmp_path / "bounded.html"
+    args = ["--max-tag-keys", "2", "--max-tag-values", "2"]
+    assert main(["report", "--database", str(built.run.database), "--out", str(page), *args]) == 0
+    payload = _embedded(page)
+    key_ranks = built.query(
+        f"""select tag_key, count(distinct tag_value) from {MARTS}.fct_tenant_daily_usage_by_tag
+        where tag_value is not null group by tag_key
+        order by sum(invocation_count) desc, tag_key"""
+    )
+    assert len(key_ranks) > 2
+    shown = key_ranks[:2]
+    tag_keys = payload["sections"]["tag_keys"]["rows"]
+    assert tag_keys == [[key, count, min(count, 2)] for key, count in shown]
+    assert payload["meta"]["omitted_tag_key_count"] == len(key_ranks) - 2
+    tags = payload["sections"]["tags"]
+    rows = [dict(zip(tags["columns"], row, strict=True)) for row in tags["rows"]]
+    assert {r["tag_key"] for r in rows} == {key for key, _ in shown}
+    key, count = next((k, c) for k, c in shown if c > 2)
+    assert len({r["tag_value"] for r in rows if r["tag_key"] == key and r["tag_value"]}) == 2
+    assert any(r["value_kind"] == "other" for r in rows if r["tag_key"] == key)
+    (expected,) = built.query(
+        f"""select sum(total_tokens), sum(total_cost_usd) from {MARTS}.fct_tenant_daily_usage_by_tag
+        where tag_key = '{key}'"""
+    )
+    of_key = [r for r in rows if r["tag_key"] == key]
+    assert sum(r["total_tokens"] for r in of_key) == expected[0]
+    assert sum(int(r["total_cost"]) for r in of_key) == int(money_units(expected[1]) or 0)
+    dom = render_dom(page, tmp_path, f"tag={key}")
+    check_no_errors(dom)
+    totals = json.loads(dom.chart("tokens-by-tag").attrs["data-tag-totals"])
+    folded = built.query(
+        f"""with ranked as (
+            select tag_value, row_number() over (
+                order by sum(total_cost_usd) desc, sum(invocation_count) desc, tag_value) as rank,
+                sum(total_tokens) as tokens
+            from {MARTS}.fct_tenant_daily_usage_by_tag
+            where tag_key = '{key}' and tag_value is not null group by tag_value)
+        select sum(tokens) from ranked where rank > 2"""
+    )
+    assert totals[f"({count - 2} other values)"] == folded[0][0]
+    assert sum(totals.values()) == expected[0]

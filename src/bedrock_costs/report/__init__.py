@@ -7,6 +7,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bedrock_costs.arg_types import positive_int
+from bedrock_costs.report.dataset import DEFAULT_MAX_TAG_KEYS, DEFAULT_MAX_TAG_VALUES
+
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
@@ -57,6 +60,21 @@ def add_report_parser(subparsers: Any) -> None:
         help="schema (Athena: database) holding the marts (default bedrock_marts)",
     )
     report.add_argument("--title", default=DEFAULT_TITLE, help="page title")
+    report.add_argument(
+        "--max-tag-keys",
+        type=positive_int,
+        default=DEFAULT_MAX_TAG_KEYS,
+        help="embed the N most used tag keys (default %(default)s); the page says how many more",
+    )
+    report.add_argument(
+        "--max-tag-values",
+        type=positive_int,
+        default=DEFAULT_MAX_TAG_VALUES,
+        help=(
+            "per tag key, embed the N values with the most cost (default %(default)s); the rest "
+            "are one '(N other values)' bar, so totals still add up"
+        ),
+    )
     athena = report.add_argument_group("Athena (instead of DuckDB)")
     athena.add_argument(
         "--athena", action="store_true", help="read the marts from Athena with PyAthena"
@@ -72,7 +90,7 @@ def add_report_parser(subparsers: Any) -> None:
 
 
 def run_report(args: argparse.Namespace) -> int:
-    from bedrock_costs.report.dataset import read_report_data
+    from bedrock_costs.report.dataset import TagLimits, read_report_data
     from bedrock_costs.report.render import write_report
     from bedrock_costs.report.source import (
         AthenaSettings,
@@ -104,7 +122,9 @@ def run_report(args: argparse.Namespace) -> int:
         else:
             source = open_duckdb(args.database, args.schema)
         try:
-            data = read_report_data(source)
+            data = read_report_data(
+                source, limits=TagLimits(args.max_tag_keys, args.max_tag_values)
+            )
         finally:
             source.close()
     except MartSourceError as exc:

@@ -26,6 +26,11 @@ _MONEY_QUANTUM = Decimal(1).scaleb(-MONEY_SCALE)
 # percentile read from the histogram is within 4.4 % of the exact one (see report.js).
 LATENCY_BUCKETS_PER_OCTAVE = 8
 UNRESOLVED_MODEL = "(unresolved model)"
+# The page embeds the most used tag keys, and per key its values with the most cost; the rest of
+# a key's values are one "other" row per tenant and day (bedrock-costs report --max-tag-keys,
+# --max-tag-values).
+DEFAULT_MAX_TAG_KEYS = 50
+DEFAULT_MAX_TAG_VALUES = 100
 NOT_AVAILABLE = "not available: build the project with dbt build"
 
 DAILY = "fct_tenant_daily_usage"
@@ -147,6 +152,7 @@ class ReportData:
     first_day: str | None = None
     last_day: str | None = None
     has_cache_savings: bool = False
+    omitted_tag_key_count: int = 0
 
     @property
     def available_count(self) -> int:
@@ -162,6 +168,7 @@ class ReportData:
                 "money_scale": MONEY_SCALE,
                 "latency_buckets_per_octave": LATENCY_BUCKETS_PER_OCTAVE,
                 "has_cache_savings": self.has_cache_savings,
+                "omitted_tag_key_count": self.omitted_tag_key_count,
                 "not_available": NOT_AVAILABLE,
             },
             "check": {
@@ -170,6 +177,87 @@ class ReportData:
             },
             "sections": {name: s.as_json() for name, s in self.sections.items()},
         }
+
+
+@dataclass(frozen=True)
+class TagLimits:
+    """How much of the by-tag mart the page embeds: tag keys and values are anyone's text, and
+    a tenant sending one-off keys or values must not grow the page without bound."""
+
+    max_keys: int = DEFAULT_MAX_TAG_KEYS
+    max_values_per_key: int = DEFAULT_MAX_TAG_VALUES
+
+
+def _tag_value_ranks(by_tag: str) -> str:
+    """CTEs ranking each key's values (by cost, then calls) and the keys (by tagged calls)."""
+    return f"""
+    with
+    value_totals as (
+        select
+            tag_key,
+            tag_value,
+            sum(total_cost_usd) as total_cost_usd,
+            sum(invocation_count) as invocation_count
+        from {by_tag}
+        where tag_value is not null
+        group by tag_key, tag_value
+    ),
+    ranked_values as (
+        select
+            tag_key,
+            tag_value,
+            row_number() over (
+                partition by tag_key
+                order by total_cost_usd desc, invocation_count desc, tag_value
+            ) as value_rank
+        from value_totals
+    ),
+    ranked_keys as (
+        select
+            tag_key,
+            count(*) as value_count,
+            row_number() over (order by sum(invocation_count) desc, tag_key) as key_rank
+        from value_totals
+        group by tag_key
+    )"""
+
+
+def _tag_rows_sql(by_tag: str, limits: TagLimits) -> str:
+    """The by-tag rows of the most used keys; beyond a key's top values, one "other" row per
+    tenant and day (value_kind 'other', tag_value null). Every key's rows still add up to the
+    tenant's day, so no token or cent is lost by the bound."""
+    shown = f"ranked_values.value_rank <= {int(limits.max_values_per_key)}"
+    return f"""{_tag_value_ranks(by_tag)}
+    select
+        cast(by_tag.usage_date as varchar) as usage_date,
+        by_tag.tenant_id,
+        by_tag.tag_key,
+        case when {shown} then by_tag.tag_value end as tag_value,
+        case
+            when by_tag.tag_value is null then 'not_set'
+            when {shown} then 'value'
+            else 'other'
+        end as value_kind,
+        sum(by_tag.invocation_count),
+        sum(by_tag.input_tokens),
+        sum(by_tag.output_tokens),
+        sum(by_tag.cache_read_input_tokens),
+        sum(by_tag.cache_write_input_tokens),
+        sum(by_tag.total_tokens),
+        sum(by_tag.total_cost_usd)
+    from {by_tag} as by_tag
+    inner join ranked_keys
+        on by_tag.tag_key = ranked_keys.tag_key and ranked_keys.key_rank <= {int(limits.max_keys)}
+    left join ranked_values
+        on by_tag.tag_key = ranked_values.tag_key and by_tag.tag_value = ranked_values.tag_value
+    group by 1, 2, 3, 4, 5
+    order by 1, 2, 3, 5, 4"""
+
+
+def _tag_keys_sql(by_tag: str) -> str:
+    """Every tag key with its number of distinct values and its rank."""
+    return f"""{_tag_value_ranks(by_tag)}
+    select tag_key, value_count, key_rank from ranked_keys order by key_rank"""
 
 
 def _missing(table: str, needed: Sequence[str], columns: dict[str, set[str]]) -> str | None:
@@ -182,8 +270,13 @@ def _missing(table: str, needed: Sequence[str], columns: dict[str, set[str]]) ->
     return None
 
 
-def read_report_data(source: MartSource, progress: Progress = _stderr_progress) -> ReportData:
+def read_report_data(
+    source: MartSource,
+    progress: Progress = _stderr_progress,
+    limits: TagLimits | None = None,
+) -> ReportData:
     """Every aggregated row the page embeds, read from the source's marts."""
+    limits = limits or TagLimits()
     s = quote_identifier(source.schema)
     data = ReportData(
         source=source.description,
@@ -247,13 +340,14 @@ def read_report_data(source: MartSource, progress: Progress = _stderr_progress) 
         data.period_invocations = _int(invocations)
     data.sections["daily"] = daily
 
-    # Tokens and cost by tag: tenant x day x tag key x tag value.
+    # Tokens and cost by tag: tenant x day x tag key x tag value, bounded (see _tag_rows_sql).
     tags = Section(
         [
             "usage_date",
             "tenant_id",
             "tag_key",
             "tag_value",
+            "value_kind",
             "invocations",
             "input_tokens",
             "output_tokens",
@@ -263,25 +357,34 @@ def read_report_data(source: MartSource, progress: Progress = _stderr_progress) 
             "total_cost",
         ]
     )
+    tag_keys = Section(["tag_key", "value_count", "shown_value_count"])
     reason = _missing(BY_TAG, TAG_COLUMNS, columns)
     if reason:
-        tags.unavailable = reason
+        tags.unavailable = tag_keys.unavailable = reason
     else:
         progress(f"report: reading {BY_TAG}")
-        select = ", ".join(["cast(usage_date as varchar)", *TAG_COLUMNS[1:]])
-        rows = source.fetch(f"select {select} from {s}.{BY_TAG} order by 1, 2, 3, 4")
+        rows = source.fetch(_tag_rows_sql(f"{s}.{BY_TAG}", limits))
         tags.rows = [
             [
                 str(r[0]),
                 str(r[1]),
                 str(r[2]),
                 _text(r[3]),
-                *(_int(v) for v in r[4:10]),
-                money_units(r[10]) or "0",
+                str(r[4]),
+                *(_int(v) for v in r[5:11]),
+                money_units(r[11]) or "0",
             ]
             for r in rows
         ]
+        keys = source.fetch(_tag_keys_sql(f"{s}.{BY_TAG}"))
+        tag_keys.rows = [
+            [str(key), _int(count), min(_int(count), limits.max_values_per_key)]
+            for key, count, rank in keys
+            if _int(rank) <= limits.max_keys
+        ]
+        data.omitted_tag_key_count = len(keys) - len(tag_keys.rows)
     data.sections["tags"] = tags
+    data.sections["tag_keys"] = tag_keys
 
     # Latency histograms: tenant x day x model x bucket, so percentiles survive any filter.
     latency = Section(["usage_date", "tenant_id", "model_id", "buckets"])

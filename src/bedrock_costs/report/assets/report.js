@@ -50,6 +50,7 @@
 
   var daily = table("daily");
   var tags = table("tags");
+  var tagKeys = table("tag_keys");
   var latency = table("latency");
   var statements = table("statements");
   var anomalies = table("anomalies");
@@ -772,10 +773,19 @@
     var rows = tags.filter(function (t) {
       return t.tag_key === key && inRange(t.usage_date, r) && tenantOk(t.tenant_id);
     });
+    // The page holds each key's top values; the rest come as one "other" row per tenant and
+    // day. Groups are keyed by kind and value, so a value spelled "(not set)" stays its own bar.
+    var folded = 0;
+    (tagKeys || []).forEach(function (k) {
+      if (k.tag_key === key) { folded = k.value_count - k.shown_value_count; }
+    });
     var groups = dict();
     rows.forEach(function (t) {
-      var value = t.tag_value === null ? "(not set)" : t.tag_value;
-      var g = groups[value] || (groups[value] = { label: value, total_tokens: 0, cost: 0n });
+      var kind = t.value_kind || (t.tag_value === null ? "not_set" : "value");
+      var label = kind === "not_set" ? "(not set)"
+        : kind === "other" ? "(" + int(folded) + " other values)" : t.tag_value;
+      var id = kind + ":" + (t.tag_value === null ? "" : t.tag_value);
+      var g = groups[id] || (groups[id] = { label: label, total_tokens: 0, cost: 0n });
       sumInto(g, t, ["input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens",
         "total_tokens"]);
       g.cost += t.total_cost;
@@ -791,6 +801,10 @@
         }) };
     }), { format: compact, labelWidth: 260 });
     legend(container, TOKEN_CLASSES);
+    if (META.omitted_tag_key_count > 0) {
+      scope.textContent += (scope.textContent ? " " : "") + int(META.omitted_tag_key_count) +
+        " less used tag keys are not in this page (bedrock-costs report --max-tag-keys).";
+    }
     container.setAttribute("data-tag-key", key);
     var totals = dict();
     list.forEach(function (g) { totals[g.label] = g.total_tokens; });
