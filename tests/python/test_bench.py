@@ -106,3 +106,42 @@ def test_report_ratios_and_verdicts() -> None:
     assert "full build / floor: 3.50 (target <= 4): met" in report
     assert "peak RSS of any step: 3,500 MB (target < 3,072 MB): MISSED" in report
     assert "0.23 GB of gzip per day" in report
+
+
+def test_the_tag_flood_gives_every_call_fifteen_keys_of_its_own(tmp_path: Path) -> None:
+    for one_off in (True, False):
+        root = bench.write_tag_flood(tmp_path / str(one_off), 50, one_off_keys=one_off)
+        (path,) = root.rglob("*.json.gz")
+        records = [json.loads(line) for line in gzip.decompress(path.read_bytes()).splitlines()]
+        assert len(records) == 50
+        keys = [set(r["requestMetadata"]) - {"tenantId"} for r in records]
+        assert all(len(k) == bench.HOSTILE_KEYS_PER_CALL for k in keys)
+        distinct = set().union(*keys)
+        assert len(distinct) == (50 * 15 if one_off else 15)
+
+
+def test_report_shows_the_hostile_tags_case() -> None:
+    def step(seconds: float, rss: float) -> bench.StepResult:
+        return bench.StepResult("x", seconds, rss, 0, "")
+
+    report = bench.render_report(
+        invocations=1000,
+        days=2,
+        steps={
+            "generate": step(1, 20),
+            "floor": step(1, 100),
+            "full": step(3, 200),
+            "incremental": step(1, 200),
+            "tags-ordinary": step(10, 300),
+            "tags-hostile": step(12.5, 320),
+        },
+        facts={"full": 900, "incremental": 100, "tags-ordinary": 16, "tags-hostile": 240_001},
+        floor_lines=1000,
+        bytes_per_line=230.0,
+        memory_limit="2GB",
+        threads=2,
+        machine={"CPU": "test"},
+        when=datetime(2026, 11, 1, tzinfo=UTC),
+    )
+    assert "| 15 keys no other call has | 12.5 | 320 | 240,001 |" in report
+    assert "one-off keys / shared keys: 1.25 x the time" in report
