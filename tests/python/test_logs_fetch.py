@@ -480,3 +480,18 @@ def test_genuine_sample_log_names_all_pass_the_key_check(tmp_path: Path) -> None
     assert any("/data/" in k for k in keys)
     assert any(k.endswith("permission-check") for k in keys)
     assert [k for k in keys if lf.key_problem("bedrock/", k)] == []
+
+
+def test_failed_downloads_exit_1_even_with_refused_keys(s3: Any, tmp_path: Path) -> None:
+    s3.put_object(Bucket=BUCKET, Key=f"{HOUR}//{NAME}", Body=b"forged")
+
+    def fail(parsed: dict[str, Any], model: Any, **_: Any) -> None:
+        if model.name == "GetObject" and parsed["Body"] is not None:
+            parsed["Body"] = io.BytesIO(b"")
+
+    s3.meta.events.register("after-call.s3.GetObject", fail)
+    err = io.StringIO()
+    code = lf.run_fetch(request(tmp_path), s3, progress=False, stdout=io.StringIO(), stderr=err)
+    assert code == lf.EXIT_FAILURE
+    assert "1 key refused" in err.getvalue()
+    assert "run the same command again" in err.getvalue()
