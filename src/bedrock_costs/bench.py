@@ -197,30 +197,20 @@ def machine_details() -> dict[str, str]:
     }
 
 
+def _row_count(database: Path, table: str) -> int:
+    """Rows of a table of the built DuckDB file (e.g. bedrock_marts.fct_bedrock_invocations)."""
+    import duckdb
+
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        ((count,),) = con.sql(f"select count(*) from {table}").fetchall()
+    finally:
+        con.close()
+    return int(count)
+
+
 def _fact_rows(database: Path) -> int:
-    import duckdb
-
-    con = duckdb.connect(str(database), read_only=True)
-    try:
-        ((count,),) = con.sql(
-            "select count(*) from bedrock_marts.fct_bedrock_invocations"
-        ).fetchall()
-    finally:
-        con.close()
-    return int(count)
-
-
-def _by_tag_rows(database: Path) -> int:
-    import duckdb
-
-    con = duckdb.connect(str(database), read_only=True)
-    try:
-        ((count,),) = con.sql(
-            "select count(*) from bedrock_marts.fct_tenant_daily_usage_by_tag"
-        ).fetchall()
-    finally:
-        con.close()
-    return int(count)
+    return _row_count(database, "bedrock_marts.fct_bedrock_invocations")
 
 
 def _verdict(ok: bool) -> str:
@@ -417,7 +407,7 @@ def run_bench(args: argparse.Namespace) -> int:
                 steps[name] = step(
                     name, argv, f"{args.hostile_tag_calls:,} calls with 15 {kind} tag keys"
                 )
-                facts[name] = _by_tag_rows(flood_db)
+                facts[name] = _row_count(flood_db, "bedrock_marts.fct_tenant_daily_usage_by_tag")
             env["BEDROCK_COSTS_DUCKDB_PATH"] = str(database)
     except StepFailed as failure:
         print(

@@ -78,10 +78,11 @@ print(big.returncode, small.returncode, big.peak_rss_mb, small.peak_rss_mb)
     assert float(small_rss) < 100
 
 
-def test_report_ratios_and_verdicts() -> None:
-    def step(seconds: float, rss: float) -> bench.StepResult:
-        return bench.StepResult("x", seconds, rss, 0, "")
+def step(seconds: float, rss: float) -> bench.StepResult:
+    return bench.StepResult("x", seconds, rss, 0, "")
 
+
+def test_report_ratios_and_verdicts() -> None:
     report = bench.render_report(
         invocations=2_000_000,
         days=30,
@@ -121,9 +122,6 @@ def test_the_tag_flood_gives_every_call_fifteen_keys_of_its_own(tmp_path: Path) 
 
 
 def test_report_shows_the_hostile_tags_case() -> None:
-    def step(seconds: float, rss: float) -> bench.StepResult:
-        return bench.StepResult("x", seconds, rss, 0, "")
-
     report = bench.render_report(
         invocations=1000,
         days=2,

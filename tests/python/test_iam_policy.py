@@ -9,18 +9,7 @@ import iam_policy
 from dbt_harness import PROJECT_DIR
 
 POLICY = PROJECT_DIR / "deploy" / "iam" / "dbt-runner-policy.json"
-PLACEHOLDERS = (
-    "REGION",
-    "ACCOUNT_ID",
-    "WORK_GROUP",
-    "SCHEMA",
-    "LOG_BUCKET",
-    "LOG_PREFIX",
-    "RESULTS_BUCKET",
-    "RESULTS_PREFIX",
-    "DATA_BUCKET",
-    "DATA_PREFIX",
-)
+PLACEHOLDERS = iam_policy.PLACEHOLDERS
 # Everything the pipeline calls: Athena queries, Glue catalog upkeep for its own tables (dbt-athena
 # renames and expires table versions), S3 reads of the logs and writes of results and tables.
 NEEDED = {
@@ -43,8 +32,7 @@ def load(path: Path = POLICY) -> dict:
     return json.loads(path.read_text())
 
 
-def as_list(value: str | list[str]) -> list[str]:
-    return [value] if isinstance(value, str) else value
+as_list = iam_policy.as_list
 
 
 def test_policy_is_valid_iam_json() -> None:
