@@ -7,14 +7,17 @@
 #}
 {% macro quarantine_preview(line_expression) %}
     {%- set preview_chars = var('quarantine_preview_chars') | int -%}
-    {%- set cuts = ['"inputBodyJson"', '"outputBodyJson"', '"requestMetadata"', '\\'] -%}
+    {#- chr(92) is the backslash: written as a literal, some SQL lexers read it as an escape #}
+    {%- set cuts = [
+        "'\"inputBodyJson\"'", "'\"outputBodyJson\"'", "'\"requestMetadata\"'", 'chr(92)'
+    ] -%}
     substr(
         {{ line_expression }},
         1,
         least(
             {{ preview_chars }}
             {%- for cut in cuts %},
-            coalesce(nullif(strpos({{ line_expression }}, '{{ cut }}'), 0) - 1, {{ preview_chars }})
+            coalesce(nullif(strpos({{ line_expression }}, {{ cut }}), 0) - 1, {{ preview_chars }})
             {%- endfor %}
         )
     )
