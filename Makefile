@@ -17,6 +17,12 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DBT_PROFILES_DIR := $(CURDIR)
 export BEDROCK_COSTS_DUCKDB_PATH ?= $(CURDIR)/target/bedrock_tenant_costs.duckdb
 
+# Folders reach the recipes through the environment and dbt as JSON made from it, never spliced
+# into a shell command: `make build SAMPLE_DIR="x'; rm -rf ~; '"` is one (refused) path, not a
+# command. `$$($(LOGS_DIR_VARS) NAME)` prints {"bedrock_logs_dir": <$$NAME>}.
+export SAMPLE_DIR
+LOGS_DIR_VARS = $(BIN)/python -c 'import json, os, sys; print(json.dumps({"bedrock_logs_dir": os.environ[sys.argv[1]]}))'
+
 .PHONY: help install sample-logs build demo test test-athena lint lint-python lint-sql pytest clean bench docs
 
 help: ## list the targets
@@ -35,19 +41,19 @@ profiles.yml: profiles.example.yml
 	@if [ ! -f profiles.yml ]; then cp profiles.example.yml profiles.yml; echo "created profiles.yml from profiles.example.yml"; fi
 
 sample-logs: install ## write sample logs to data/sample-logs (30 days, 50,000 invocations)
-	$(BIN)/bedrock-costs sample-logs --out $(SAMPLE_DIR) --days $(SAMPLE_DAYS) \
+	$(BIN)/bedrock-costs sample-logs --out "$$SAMPLE_DIR" --days $(SAMPLE_DAYS) \
 		--invocations $(SAMPLE_INVOCATIONS) --seed $(SAMPLE_SEED)
 
 build: install profiles.yml ## dbt build on the local DuckDB target over $(SAMPLE_DIR)
 	@mkdir -p target
-	$(BIN)/dbt build --target local --vars '{bedrock_logs_dir: "$(SAMPLE_DIR)"}'
+	$(BIN)/dbt build --target local --vars "$$($(LOGS_DIR_VARS) SAMPLE_DIR)"
 
 # The demo rewrites its sample logs, so it rebuilds the demo database from them (--full-refresh):
 # an incremental run would add the new files to the rows of the old ones, and the raw-line
 # reconciliation would (rightly) fail.
 demo: sample-logs install profiles.yml ## install, sample logs, full pipeline on DuckDB, top tenants
 	@mkdir -p target
-	$(BIN)/dbt build --target local --full-refresh --vars '{bedrock_logs_dir: "$(SAMPLE_DIR)"}'
+	$(BIN)/dbt build --target local --full-refresh --vars "$$($(LOGS_DIR_VARS) SAMPLE_DIR)"
 	$(BIN)/bedrock-costs summary --database $(BEDROCK_COSTS_DUCKDB_PATH)
 	$(BIN)/bedrock-costs report --database $(BEDROCK_COSTS_DUCKDB_PATH) --out target/report.html
 	@echo "report: $(CURDIR)/target/report.html (open it in a browser; it works offline)"
@@ -82,15 +88,16 @@ test-athena: install profiles.yml ## the athena target executed on the local Ath
 # `dbt build --empty` creates every seed and model with zero rows, so the catalog sees every real
 # column; then every description is checked (bedrock_costs.docs_coverage). Offline; output in
 # target/docs (serve it with `dbt docs serve --target-path target/docs`).
-DOCS_DIR := $(CURDIR)/target/docs
+export DOCS_DIR := $(CURDIR)/target/docs
+export DOCS_LOGS_DIR := $(DOCS_DIR)/logs
 docs: install profiles.yml ## dbt docs generate (offline, throwaway DuckDB) and the description check
 	@rm -rf $(DOCS_DIR) && mkdir -p $(DOCS_DIR)
-	$(BIN)/bedrock-costs sample-logs --out $(DOCS_DIR)/logs --days 1 --invocations 5 --quiet --force
+	$(BIN)/bedrock-costs sample-logs --out "$$DOCS_LOGS_DIR" --days 1 --invocations 5 --quiet --force
 	BEDROCK_COSTS_DUCKDB_PATH=$(DOCS_DIR)/docs.duckdb $(BIN)/dbt build --empty --target local \
 		--resource-type seed --resource-type model --target-path $(DOCS_DIR) \
-		--vars '{bedrock_logs_dir: "$(DOCS_DIR)/logs"}'
+		--vars "$$($(LOGS_DIR_VARS) DOCS_LOGS_DIR)"
 	BEDROCK_COSTS_DUCKDB_PATH=$(DOCS_DIR)/docs.duckdb $(BIN)/dbt docs generate --target local \
-		--static --target-path $(DOCS_DIR) --vars '{bedrock_logs_dir: "$(DOCS_DIR)/logs"}'
+		--static --target-path $(DOCS_DIR) --vars "$$($(LOGS_DIR_VARS) DOCS_LOGS_DIR)"
 	PYTHONPATH=$(CURDIR)/src $(BIN)/python -m bedrock_costs.docs_coverage $(DOCS_DIR)
 
 test: lint docs pytest test-athena ## every check: ruff, sqlfluff, dbt docs, pytest, the local Athena

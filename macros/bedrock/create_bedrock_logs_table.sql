@@ -26,23 +26,45 @@
         ) }}
     {% endif %}
     {% set ddl = bedrock_tenant_costs.bedrock_logs_table_ddl() %}
+    {% set raw_schema = bedrock_tenant_costs.bedrock_raw_schema() %}
     {% do bedrock_tenant_costs.assert_dbt_writes_outside_logs() %}
     {% if replace %}
-        {% do run_query('drop table if exists `' ~ var('bedrock_raw_schema') ~ '`.`invocation_logs_raw`') %}
+        {% do run_query('drop table if exists `' ~ raw_schema ~ '`.`invocation_logs_raw`') %}
     {% endif %}
-    {% do run_query('create database if not exists `' ~ var('bedrock_raw_schema') ~ '`') %}
+    {% do run_query('create database if not exists `' ~ raw_schema ~ '`') %}
     {% do run_query(ddl) %}
-    {{ log("Created " ~ var('bedrock_raw_schema') ~ ".invocation_logs_raw over "
+    {{ log("Created " ~ raw_schema ~ ".invocation_logs_raw over "
         ~ bedrock_tenant_costs.bedrock_logs_location(), info=true) }}
 {% endmacro %}
 
-{# s3://bucket/prefix/AWSLogs/ from var bedrock_logs_s3_uri (the prefix Bedrock was given). #}
+{#
+    var bedrock_raw_schema, checked: it is written into DDL as an identifier, so it must be a
+    Glue database name (lower-case letters, digits and underscores, at most 255 characters).
+#}
+{% macro bedrock_raw_schema() %}
+    {% set name = var('bedrock_raw_schema') | string %}
+    {% if not modules.re.fullmatch('[a-z0-9_]{1,255}', name) %}
+        {{ exceptions.raise_compiler_error(
+            "var bedrock_raw_schema must be a Glue database name: lower-case letters, digits and "
+            ~ "underscores, at most 255 characters; got: " ~ (name | tojson)
+        ) }}
+    {% endif %}
+    {{ return(name) }}
+{% endmacro %}
+
+{#
+    s3://bucket/prefix/AWSLogs/ from var bedrock_logs_s3_uri (the prefix Bedrock was given). It is
+    written into DDL as a string literal and a location template, so it is held to a bucket name
+    and the key characters AWS calls safe, without quotes, `$`, braces, blanks or `//`.
+#}
 {% macro bedrock_logs_location() %}
     {% set uri = var('bedrock_logs_s3_uri', none) %}
-    {% if uri is none or not (uri | string).startswith('s3://') %}
+    {% set bucket = '[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]' %}
+    {% if uri is none or not modules.re.fullmatch('s3://' ~ bucket ~ '(/[A-Za-z0-9!_.()=+-]+)*/?', uri | string) %}
         {{ exceptions.raise_compiler_error(
             "var bedrock_logs_s3_uri must be the S3 prefix Bedrock delivers logs to, e.g. "
-            ~ "s3://my-log-bucket/bedrock (the folder that holds AWSLogs/); got: " ~ uri
+            ~ "s3://my-log-bucket/bedrock (the folder that holds AWSLogs/), spelled with letters, "
+            ~ "digits and ! _ . ( ) = + - only; got: " ~ (uri | tojson)
         ) }}
     {% endif %}
     {% set prefix = (uri | string).rstrip('/') %}
@@ -76,7 +98,7 @@
     {% do bedrock_tenant_costs.assert_projection_within_athena_limit(
         first_day, accounts.split(',') | length, regions.split(',') | length) %}
     {% set ddl %}
-create external table if not exists `{{ var('bedrock_raw_schema') }}`.`invocation_logs_raw` (
+create external table if not exists `{{ bedrock_tenant_costs.bedrock_raw_schema() }}`.`invocation_logs_raw` (
   `line` string
 )
 partitioned by (`log_account` string, `log_region` string, `log_day` string)

@@ -73,7 +73,8 @@
 {#- Athena: the salt table, in the Glue database of the raw log table. -#}
 {% macro tag_hash_salt_relation() %}
     {{ return(api.Relation.create(
-        database=target.database, schema=var('bedrock_raw_schema'), identifier='tag_hash_salt'
+        database=target.database, schema=bedrock_tenant_costs.bedrock_raw_schema(),
+        identifier='tag_hash_salt'
     )) }}
 {% endmacro %}
 

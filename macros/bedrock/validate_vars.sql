@@ -48,6 +48,10 @@
             ~ ". Move or link the logs to a plain path."
         ) }}
     {% endif %}
+    {% do bedrock_tenant_costs.bedrock_raw_schema() %}
+    {% if var('bedrock_logs_s3_uri', none) is not none %}
+        {% do bedrock_tenant_costs.bedrock_logs_location() %}
+    {% endif %}
     {% do bedrock_tenant_costs.tenant_id_keys() %}
     {% do bedrock_tenant_costs.lookback_days() %}
     {% for name in ['max_unpriced_share', 'max_unattributed_share'] %}

@@ -302,6 +302,35 @@ def test_raw_table_refuses_a_projection_athena_could_not_scan(
     assert fits.ok, fits.output[-3000:]
 
 
+@pytest.mark.parametrize(
+    ("bad_vars", "message"),
+    [
+        ({"bedrock_raw_schema": "raw`.`x` (a int); --"}, "bedrock_raw_schema must be a Glue"),
+        ({"bedrock_logs_s3_uri": "s3://bedrock-logs-bucket/it's"}, "must be the S3 prefix"),
+        ({"bedrock_logs_s3_uri": "s3://b/x"}, "must be the S3 prefix"),
+        ({"bedrock_logs_s3_uri": "s3://bedrock-logs-bucket//AWSLogs"}, "must be the S3 prefix"),
+    ],
+)
+def test_raw_table_ddl_takes_only_a_plain_schema_and_s3_prefix(
+    double: athena_double.AthenaDoubleServer, tmp_path: Path, bad_vars: dict, message: str
+) -> None:
+    """The raw schema and the log prefix are written into DDL: anything else stops the operation."""
+    run = run_dbt(
+        ["run-operation", "create_bedrock_logs_table"],
+        None,
+        tmp_path,
+        {**LOG_VARS, **bad_vars},
+        target="athena",
+        env=athena_env(double.endpoint_url),
+    )
+    assert not run.ok
+    assert message in run.output, run.output[-3000:]
+    log = double.log_path
+    sent = " ".join(s.get("query", "") for s in statements(log)) if log.exists() else ""
+    assert "(a int)" not in sent
+    assert "it's" not in sent
+
+
 def test_a_long_first_build_is_refused_and_a_chunk_reads_only_its_days(
     double: athena_double.AthenaDoubleServer, built_twice: Path
 ) -> None:

@@ -151,6 +151,13 @@ BAD_WINDOW_VARS = [
     ({"bedrock_logs_dir": "/tmp/it's'); select 1; --"}, "bedrock_logs_dir must not contain quotes"),
     ({"bedrock_logs_dir": "/tmp/logs*"}, "bedrock_logs_dir must not contain quotes"),
     ({"bedrock_logs_dir": "C:\\logs"}, "bedrock_logs_dir must not contain quotes"),
+    ({"bedrock_raw_schema": "raw`; drop database x; --"}, "bedrock_raw_schema must be a Glue"),
+    ({"bedrock_raw_schema": "Bedrock-Raw"}, "bedrock_raw_schema must be a Glue database name"),
+    (
+        {"bedrock_logs_s3_uri": "s3://logs/x' stored as orc --"},
+        "bedrock_logs_s3_uri must be the S3 prefix",
+    ),
+    ({"bedrock_logs_s3_uri": "s3://logs/${log_day}/"}, "bedrock_logs_s3_uri must be the S3 prefix"),
 ]
 
 
