@@ -39,6 +39,12 @@ DATA_SOURCE_NAME: Final = "bedrock_tenant_costs (Athena)"
 DATA_SET_ID_PREFIX: Final = "bedrock-tenant-costs-"
 CATALOG: Final = "AwsDataCatalog"
 MARTS_GLOB: Final = "models/marts/**/_*__models.yml"
+#: Marts withheld unless --include-data-quality: quarantined line previews, log file paths,
+#: caller identities and every tenant's attribution issues side by side are for the operators
+#: of the pipeline, not for the tenant-facing viewers a QuickSight share reaches.
+DATA_QUALITY_PREFIX: Final = "dq_"
+#: Columns withheld unless --include-identity-arns: IAM role and session names of the callers.
+IDENTITY_COLUMNS: Final = ("identity_arn",)
 
 #: What the owner of a data source may do (the set the QuickSight console grants an owner).
 DATA_SOURCE_OWNER_ACTIONS: Final = (
@@ -129,6 +135,8 @@ class DeployConfig:
     work_group: str = "primary"
     spice: bool = False
     principal: str | None = None
+    include_data_quality: bool = False
+    include_identity_arns: bool = False
 
 
 @dataclass(frozen=True)
@@ -234,6 +242,35 @@ def _table_from_model(model: Mapping[str, Any], path: Path) -> MartTable:
     if not columns:
         raise ContractError(f"{path}: model {name} lists no columns; give it a contract")
     return MartTable(name=str(alias), columns=tuple(columns), source=path)
+
+
+def published_tables(
+    tables: Sequence[MartTable], config: DeployConfig
+) -> tuple[list[MartTable], list[str]]:
+    """The marts a deploy publishes (see DATA_QUALITY_PREFIX, IDENTITY_COLUMNS), and a note per
+    mart or column it withholds."""
+    published: list[MartTable] = []
+    notes: list[str] = []
+    for table in tables:
+        if table.name.startswith(DATA_QUALITY_PREFIX) and not config.include_data_quality:
+            notes.append(f"withheld data-quality mart {table.name} (--include-data-quality)")
+            continue
+        kept = tuple(
+            column
+            for column in table.columns
+            if config.include_identity_arns or column.name not in IDENTITY_COLUMNS
+        )
+        for column in table.columns:
+            if column not in kept:
+                notes.append(
+                    f"withheld column {table.name}.{column.name} (--include-identity-arns)"
+                )
+        published.append(
+            MartTable(name=table.name, columns=kept, source=table.source)
+            if kept != table.columns
+            else table
+        )
+    return published, notes
 
 
 def data_source_request(config: DeployConfig) -> dict[str, Any]:
@@ -422,7 +459,13 @@ def deploy(
     return steps
 
 
-def summarise(steps: Sequence[Step], config: DeployConfig, *, dry_run: bool) -> str:
+def summarise(
+    steps: Sequence[Step],
+    config: DeployConfig,
+    *,
+    dry_run: bool,
+    withheld: Sequence[str] = (),
+) -> str:
     created = sum(step.action == "create" for step in steps)
     updated = len(steps) - created
     mode = "SPICE" if config.spice else "DIRECT_QUERY"
@@ -434,6 +477,7 @@ def summarise(steps: Sequence[Step], config: DeployConfig, *, dry_run: bool) -> 
         f"schema {config.schema}, {mode}",
         *(f"  {step.describe()}" for step in steps),
         f"{verb} {created}, {verb_update} {updated} (1 data source, {len(steps) - 1} data sets)",
+        *(f"note: {note}" for note in withheld),
     ]
     if not config.principal:
         lines.append(
@@ -462,13 +506,13 @@ def run_deploy(
         print(message, file=err, flush=True)
 
     try:
-        tables = load_mart_tables(project_dir)
+        tables, withheld = published_tables(load_mart_tables(project_dir), config)
         for table in tables:
             input_columns(table, spice=config.spice)
     except (ContractError, OSError) as error:
         print(f"error: {error}", file=err)
         return EXIT_USAGE
-    progress(f"{len(tables)} marts from {project_dir / MARTS_GLOB}")
+    progress(f"{len(tables)} marts from {project_dir / MARTS_GLOB} ({len(withheld)} withheld)")
     try:
         if dry_run:
             steps = plan(quicksight, config, tables)
@@ -480,7 +524,7 @@ def run_deploy(
     except (DeployError, BotoCoreError) as error:
         print(f"error: {error}", file=err)
         return EXIT_FAILURE
-    print(summarise(steps, config, dry_run=dry_run), file=out)
+    print(summarise(steps, config, dry_run=dry_run, withheld=withheld), file=out)
     return EXIT_OK
 
 
@@ -550,6 +594,19 @@ def add_quicksight_parser(subparsers: Any) -> None:
         help="QuickSight user or group ARN granted owner actions on the data source and sets",
     )
     deploy_parser.add_argument(
+        "--include-data-quality",
+        action="store_true",
+        help="also publish the dq_* marts (quarantined line previews, log file paths, caller "
+        "identities, every tenant's attribution issues); withheld by default because a share "
+        "may reach tenant-facing viewers",
+    )
+    deploy_parser.add_argument(
+        "--include-identity-arns",
+        action="store_true",
+        help="also publish identity_arn columns (the callers' IAM roles and session names); "
+        "withheld by default",
+    )
+    deploy_parser.add_argument(
         "--dry-run",
         action="store_true",
         help="describe only and print the plan (create/update per resource); write nothing",
@@ -598,6 +655,8 @@ def _cmd_quicksight_deploy(args: argparse.Namespace) -> int:
         work_group=args.work_group,
         spice=args.spice,
         principal=args.permissions_principal,
+        include_data_quality=args.include_data_quality,
+        include_identity_arns=args.include_identity_arns,
     )
     return run_deploy(
         quicksight=quicksight, config=config, project_dir=args.project_dir, dry_run=args.dry_run

@@ -105,6 +105,8 @@ def config(**overrides: Any) -> qs.DeployConfig:
         "region": REGION,
         "schema": SCHEMA,
         "principal": PRINCIPAL,
+        # the request-shape tests below publish the small dq mart too (opt in, as users may)
+        "include_data_quality": True,
     }
     values.update(overrides)
     return qs.DeployConfig(**values)
@@ -270,6 +272,41 @@ def test_the_real_marts_are_all_data_sets_with_money_as_decimal() -> None:
         for column in table.columns:
             assert "body" not in column.name
             assert column.name not in ("input", "output", "prompt", "response")
+
+
+def test_by_default_no_data_quality_mart_and_no_identity_arn_is_published() -> None:
+    """Tenant-facing viewers must not get the operators' marts or the callers' IAM identities."""
+    real = qs.load_mart_tables(ROOT)
+    assert any(t.name.startswith("dq_") for t in real)
+    assert any(c.name == "identity_arn" for t in real for c in t.columns)
+    published, withheld = qs.published_tables(real, config(include_data_quality=False))
+    assert published
+    assert not [t.name for t in published if t.name.startswith("dq_")]
+    assert not [t.name for t in published for c in t.columns if c.name == "identity_arn"]
+    assert (
+        "withheld data-quality mart dq_quarantined_log_lines (--include-data-quality)" in withheld
+    )
+    assert (
+        "withheld column fct_bedrock_invocations.identity_arn (--include-identity-arns)" in withheld
+    )
+    everything, none = qs.published_tables(
+        real, config(include_data_quality=True, include_identity_arns=True)
+    )
+    assert everything == real
+    assert none == []
+
+
+def test_the_default_deploy_sends_no_data_quality_data_set(project: Path) -> None:
+    client = quicksight_client()
+    with Stubber(client) as stubber:
+        found_source(stubber)
+        found_set(stubber, SMALL_SETS[1][0])
+        code, out, err, _ = run(client, project, dry_run=True, include_data_quality=False)
+        stubber.assert_no_pending_responses()
+    assert code == 0, err
+    assert "dq-small" not in out
+    assert "would create 0, would update 2 (1 data source, 1 data sets)" in out
+    assert "note: withheld data-quality mart dq_small (--include-data-quality)" in out
 
 
 def test_a_column_added_to_a_contract_reaches_the_request(tmp_path: Path) -> None:
@@ -548,6 +585,7 @@ def test_cli_takes_the_account_from_sts(
                 "--region",
                 REGION,
                 "--dry-run",
+                "--include-data-quality",
                 "--project-dir",
                 str(project),
             ]
@@ -555,7 +593,9 @@ def test_cli_takes_the_account_from_sts(
         stubber.assert_no_pending_responses()
         sts_stubber.assert_no_pending_responses()
     assert code == 0
-    assert f"account {ACCOUNT}, region {REGION}" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert f"account {ACCOUNT}, region {REGION}" in out
+    assert "create data set    bedrock-tenant-costs-dq-small" in out
 
 
 def test_cli_requires_schema_and_has_an_example(capsys: pytest.CaptureFixture[str]) -> None:
