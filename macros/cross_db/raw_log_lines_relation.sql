@@ -11,18 +11,34 @@
     source's own read_csv(...) with its glob replaced by that list, so the reader options stay
     defined once (in _bedrock__sources.yml). Athena prunes by the log_hour partitions instead,
     and the model's anti-join on source_file keeps either way exact.
+
+    With record_files (base_bedrock__log_lines only), DuckDB also keeps the files this read
+    covers, with their compressed sizes, in the connection's temporary table
+    bedrock_log_files_read, for the post-hook that finds lines the reader lost
+    (reader_lost_lines_quarantine).
 #}
-{% macro raw_log_lines_relation(window, loaded_relation) %}
-    {{ return(adapter.dispatch('raw_log_lines_relation', 'bedrock_tenant_costs')(window, loaded_relation)) }}
+{% macro raw_log_lines_relation(window, loaded_relation, record_files=false) %}
+    {{ return(adapter.dispatch('raw_log_lines_relation', 'bedrock_tenant_costs')(
+        window, loaded_relation, record_files
+    )) }}
 {% endmacro %}
 
-{% macro default__raw_log_lines_relation(window, loaded_relation) %}
+{% macro default__raw_log_lines_relation(window, loaded_relation, record_files=false) %}
     {{- return(source('bedrock', 'invocation_logs_raw')) -}}
 {% endmacro %}
 
-{% macro duckdb__raw_log_lines_relation(window, loaded_relation) %}
+{% macro duckdb__raw_log_lines_relation(window, loaded_relation, record_files=false) %}
     {%- set reader = source('bedrock', 'invocation_logs_raw') | string -%}
-    {%- if not execute or window is none -%}
+    {%- if not execute -%}
+        {{- return(reader) -}}
+    {%- endif -%}
+    {%- if window is none -%}
+        {#- (a unit test's source is a CTE of fixture rows: no files) -#}
+        {%- if record_files and reader.strip().startswith('read_csv(') -%}
+            {%- do bedrock_tenant_costs.record_log_files_read(
+                bedrock_tenant_costs.sql_string_literal(bedrock_tenant_costs.duckdb_log_glob())
+            ) -%}
+        {%- endif -%}
         {{- return(reader) -}}
     {%- endif -%}
     {%- set glob_pattern = bedrock_tenant_costs.duckdb_log_glob() -%}
@@ -37,19 +53,40 @@
            if loaded_relation is not none else "")
         ~ " order by 1"
     ).columns[0].values() -%}
-    {%- if files | length == 0 -%}
-        {{- return("(select cast(null as varchar) as line, cast(null as varchar) as filename where 1 = 0)") -}}
-    {%- endif -%}
     {%- set literals = [] -%}
     {%- for file in files -%}
         {%- do literals.append(bedrock_tenant_costs.sql_string_literal(
             bedrock_tenant_costs.duckdb_glob_escape(file)
         )) -%}
     {%- endfor -%}
+    {%- if record_files -%}
+        {%- do bedrock_tenant_costs.record_log_files_read(
+            '[' ~ literals | join(', ') ~ ']' if literals else none
+        ) -%}
+    {%- endif -%}
+    {%- if files | length == 0 -%}
+        {{- return("(select cast(null as varchar) as line, cast(null as varchar) as filename where 1 = 0)") -}}
+    {%- endif -%}
     {{- return(modules.re.sub(
         "^read_csv\\('[^']*'", "read_csv([" ~ literals | join(', ') | replace('\\', '\\\\') ~ "]",
         reader.strip(), count=1
     )) -}}
+{% endmacro %}
+
+{#- DuckDB: the temporary table bedrock_log_files_read (source_file, compressed_bytes) of the
+    files `files` names (a glob or a list literal; none: no file), listed without reading them. -#}
+{% macro record_log_files_read(files) %}
+    {%- if files is none -%}
+        {%- do run_query(
+            "create or replace temp table bedrock_log_files_read"
+            ~ " (source_file varchar, compressed_bytes bigint)"
+        ) -%}
+    {%- else -%}
+        {%- do run_query(
+            "create or replace temp table bedrock_log_files_read as"
+            ~ " select filename as source_file, size as compressed_bytes from read_blob(" ~ files ~ ")"
+        ) -%}
+    {%- endif -%}
 {% endmacro %}
 
 {#- A file path as a DuckDB glob that matches that one file only. read_csv glob-expands every

@@ -9,6 +9,9 @@
     per rejected line (post-hook). The row's log_record_id is the object key and line number, so
     a rerun or a later run reading the same file again never inserts it twice.
 
+    DuckDB's reader does not even record a line longer than its buffer (32 MiB), or a file that
+    is one such line: those lines vanish from the read. reader_lost_lines_quarantine finds them.
+
     On Athena the text reader neither fails nor skips such a line: it passes the bytes through
     (measured on Trino 476; Athena's own reader is not documented on this). So both hooks are
     empty there, and line_decoding_problem quarantines the same lines for the same reasons in
@@ -41,7 +44,7 @@
     differs from its own round trip -#}
 {% macro default__line_decoding_problem(column) %}
     case
-        when length(to_utf8({{ column }})) > 16777216 then 'line_too_long'
+        when {{ bedrock_tenant_costs.text_byte_length(column) }} > 16777216 then 'line_too_long'
         when from_utf8(to_utf8({{ column }})) <> {{ column }} then 'invalid_utf8'
     end
 {% endmacro %}
@@ -71,9 +74,9 @@
     ).columns[0].values()[0] if execute else 0 -%}
     {%- if rejects_exist == 2 %}
     insert into {{ relation }} (
-        log_record_id, source_file, line_hash, path_account_id, path_region, path_year,
-        path_month, path_day, path_hour, quarantine_reason, raw_line_preview, delivered_hour_at,
-        log_date, loaded_at
+        log_record_id, source_file, line_hash, line_bytes, path_account_id, path_region,
+        path_year, path_month, path_day, path_hour, quarantine_reason, raw_line_preview,
+        delivered_hour_at, log_date, loaded_at
     )
     with
 
@@ -114,6 +117,10 @@
         log_record_id,
         source_file,
         {{ bedrock_tenant_costs.hash_text('csv_line') }} as line_hash,
+        {#- the reader keeps only the start of a line over its maximum: its size is not known #}
+        case
+            when error_type <> 'LINE SIZE OVER MAXIMUM' then strlen(csv_line)
+        end as line_bytes,
         path_account_id,
         path_region,
         path_year,
@@ -137,6 +144,171 @@
         select 1
         from {{ relation }} as existing
         where existing.log_record_id = located.log_record_id
+    )
+    {%- endif %}
+{% endmacro %}
+
+{#
+    Lines DuckDB's log reader lost without a trace (longer than its 32 MiB buffer), quarantined as
+    line_too_long. A second reader that has no line limit, read_json_objects, counts the lines of
+    each file this run read (invalid lines included, as null objects; blank lines not); where it
+    counts more than the table holds for the file (its rows plus the reader's rejects), the
+    difference are lost lines. The n-th lost line of a file takes the size of the file's n-th
+    largest JSON object over 16 MiB (lost lines are the longest), or none (null) when there is no
+    such object: a lost line that is not JSON (Bedrock writes nothing else) has no known size.
+
+    Only files of at least 8 KiB compressed are counted again: gzip compresses at most about
+    1,032:1, so a smaller file cannot hold a line of 16 MiB (measured: 40 MiB of one character
+    compress to 40,801 bytes). Limits: a file whose lone carriage returns split lines for DuckDB
+    (not for JSON) can hide as many lost lines as it has such returns; a line over
+    read_json_objects' maximum_object_size (2 GiB) stops the run with DuckDB's error, which names
+    the file.
+#}
+{% macro reader_lost_lines_quarantine(relation) %}
+    {{ return(adapter.dispatch('reader_lost_lines_quarantine', 'bedrock_tenant_costs')(relation)) }}
+{% endmacro %}
+
+{% macro default__reader_lost_lines_quarantine(relation) %}{% endmacro %}
+
+{% macro duckdb__reader_lost_lines_quarantine(relation) %}
+    {%- set path_pattern = bedrock_tenant_costs.log_path_pattern() -%}
+    {%- set files = [] -%}
+    {%- if execute and run_query(
+        "select count(*) from duckdb_tables() where database_name = 'temp'"
+        ~ " and table_name = 'bedrock_log_files_read'"
+    ).columns[0].values()[0] == 1 -%}
+        {%- for file in run_query(
+            "select source_file from temp.main.bedrock_log_files_read"
+            ~ " where compressed_bytes >= 8192 order by 1"
+        ).columns[0].values() -%}
+            {%- do files.append(bedrock_tenant_costs.sql_string_literal(
+                bedrock_tenant_costs.duckdb_glob_escape(file)
+            )) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- if files %}
+    insert into {{ relation }} (
+        log_record_id, source_file, line_hash, line_bytes, path_account_id, path_region,
+        path_year, path_month, path_day, path_hour, quarantine_reason, raw_line_preview,
+        delivered_hour_at, log_date, loaded_at
+    )
+    with
+
+    objects as (
+
+        select
+            filename as source_file,
+            json::varchar as object_text
+        from read_json_objects(
+            [{{ files | join(', ') }}],
+            format = 'newline_delimited', ignore_errors = true,
+            maximum_object_size = 2147483647, filename = true
+        )
+
+    ),
+
+    counted as (
+
+        select
+            source_file,
+            count(*) as counted_lines
+        from objects
+        group by source_file
+
+    ),
+
+    held as (
+
+        select
+            source_file,
+            count(*) as held_lines
+        from {{ relation }}
+        where source_file in (select source_file from counted)
+        group by source_file
+
+    ),
+
+    lost_counts as (
+
+        select
+            counted.source_file,
+            counted.counted_lines - coalesce(held.held_lines, 0) as lost_lines
+        from counted
+        left join held
+            on counted.source_file = held.source_file
+        where counted.counted_lines > coalesce(held.held_lines, 0)
+
+    ),
+
+    lost_slots as (
+
+        select
+            source_file,
+            unnest(range(1, lost_lines + 1)) as slot
+        from lost_counts
+
+    ),
+
+    {#- the lost lines are the longest: over 16 MiB, as the reader counts them -#}
+    long_objects as (
+
+        select
+            source_file,
+            object_text,
+            row_number() over (
+                partition by source_file order by strlen(object_text) desc
+            ) as size_rank
+        from objects
+        where strlen(object_text) > 16777216
+
+    ),
+
+    lost as (
+
+        select
+            lost_slots.source_file,
+            lost_slots.slot,
+            long_objects.object_text,
+            {%- for part in ['account_id', 'region', 'year', 'month', 'day', 'hour'] %}
+            regexp_extract(lost_slots.source_file, '{{ path_pattern }}', {{ loop.index }})
+                as path_{{ part }},
+            {%- endfor %}
+            {{ bedrock_tenant_costs.hash_text(
+                "regexp_extract(lost_slots.source_file, '(AWSLogs/.*)$', 1)"
+                ~ " || '|lost line ' || cast(lost_slots.slot as varchar)"
+            ) }} as log_record_id
+        from lost_slots
+        left join long_objects
+            on
+                lost_slots.source_file = long_objects.source_file
+                and lost_slots.slot = long_objects.size_rank
+
+    )
+
+    select
+        log_record_id,
+        source_file,
+        coalesce({{ bedrock_tenant_costs.hash_text('object_text') }}, log_record_id) as line_hash,
+        strlen(object_text) as line_bytes,
+        path_account_id,
+        path_region,
+        path_year,
+        path_month,
+        path_day,
+        path_hour,
+        'line_too_long' as quarantine_reason,
+        {{ bedrock_tenant_costs.quarantine_preview('object_text') }} as raw_line_preview,
+        try_cast(
+            path_year || '-' || path_month || '-' || path_day || ' ' || path_hour || ':00:00'
+            as {{ bedrock_tenant_costs.timestamp_type() }}
+        ) as delivered_hour_at,
+        try_cast(path_year || '-' || path_month || '-' || path_day as date) as log_date,
+        {{ bedrock_tenant_costs.run_started_at_timestamp() }} as loaded_at
+    from lost
+    where not exists (
+        select 1
+        from {{ relation }} as existing
+        where existing.log_record_id = lost.log_record_id
     )
     {%- endif %}
 {% endmacro %}

@@ -342,6 +342,11 @@ def test_a_repeated_tag_key_keeps_its_last_value_and_the_other_tags(
         where tenant_id = 'faults-dup' order by tag_key"""
     )
     assert tags == [("department", "sales", 1), ("tenantid", "faults-dup", 1)]
+    # and flagged: the only request of the suite that writes a key twice
+    ((repeated,),) = run.query(
+        f"select sum(repeated_metadata_key_invocation_count) from {MARTS}.dq_daily_attribution"
+    )
+    assert repeated == 1
 
 
 def test_unattributed_share_per_day(built: tuple[Path, DbtRun]) -> None:
@@ -392,3 +397,40 @@ def test_a_file_named_like_a_glob_is_read_once_and_alone(tmp_path: Path) -> None
         run.query(f"select request_id, delivery_count from {MARTS}.fct_bedrock_invocations")
     )
     assert counts == {"a1": 1, **{request_id: 1 for request_id in names}}
+
+
+def test_lines_longer_than_the_reader_buffer_become_quarantine_rows(tmp_path: Path) -> None:
+    """DuckDB's reader drops a line over its 32 MiB buffer without a trace; none may vanish.
+
+    One file holds a 40 MiB record between short ones and a 20 MiB record (over the 16 MiB line
+    limit, which the reader itself rejects); another is one 40 MiB record without a newline; a
+    third a 40 MiB line that is not JSON. A later incremental run must not count them again.
+    """
+    logs, work = tmp_path / "logs", tmp_path / "dbt"
+    forty = line(record("forty", input={"inputTokenCount": 1, "inputBodyJson": "z" * 40 * 2**20}))
+    twenty = line(record("twenty", input={"inputTokenCount": 1, "inputBodyJson": "w" * 20 * 2**20}))
+    mixed = b"\n".join([line(record("short-1")), forty, line(record("short-2")), twenty])
+    write_gzip(logs / HOUR / "20261001T230100000Z_000000000000long.json.gz", mixed + b"\n")
+    write_gzip(logs / HOUR / "20261001T230200000Z_00000000000alone.json.gz", forty)
+    not_json = b"q" * 40 * 2**20 + b"\n" + line(record("short-3")) + b"\n"
+    write_gzip(logs / HOUR / "20261001T230300000Z_0000000000000bad.json.gz", not_json)
+    run = run_dbt(["build"], logs, work)
+    assert run.ok, run.output[-4000:]
+    query = f"""select regexp_extract(source_file, '_([0-9a-z]+)[.]json[.]gz$', 1), line_bytes,
+            strpos(coalesce(raw_line_preview, ''), 'zzz') > 0
+        from {MARTS}.dq_quarantined_log_lines
+        where quarantine_reason = 'line_too_long'
+        order by 1, 2 nulls first"""
+    expected = [
+        ("0000000000000bad", None, False),  # lost and not JSON: no size
+        ("000000000000long", None, False),  # 20 MiB: the reader's own reject, cut at its limit
+        ("000000000000long", len(forty), False),  # lost by the reader, found and sized
+        ("00000000000alone", len(forty), False),
+    ]
+    assert run.query(query) == expected
+    parsed = {r[0] for r in run.query(f"select request_id from {MARTS}.fct_bedrock_invocations")}
+    assert parsed == {"short-1", "short-2", "short-3"}
+    write_gzip(logs / NEXT_HOUR / "20261002T000100000Z_00000000000later.json.gz", line(record("l")))
+    again = run_dbt(["build"], logs, work)
+    assert again.ok, again.output[-4000:]
+    assert run.query(query) == expected

@@ -22,6 +22,25 @@ request_metadata as (
 
 ),
 
+deduplicated_invocations as (
+
+    select * from {{ ref('int_bedrock__invocations_deduplicated') }}
+
+),
+
+-- a key written twice keeps its last value: flagged, so a dodged tenant key is seen
+repeated_key_requests as (
+
+    select deduplicated_invocations.request_id
+    from deduplicated_invocations
+    {%- if window is not none %}
+    inner join days_in_window
+        on deduplicated_invocations.usage_date = days_in_window.usage_date
+    {%- endif %}
+    where deduplicated_invocations.has_repeated_metadata_key
+
+),
+
 out_of_spec_requests as (
 
     select
@@ -62,10 +81,14 @@ daily as (
                 end
             ) as bigint
         ) as out_of_spec_metadata_invocation_count,
+        cast(count(repeated_key_requests.request_id) as bigint)
+            as repeated_metadata_key_invocation_count,
         max(invocations.last_delivered_hour_at) as last_delivered_hour_at
     from invocations
     left join out_of_spec_requests
         on invocations.request_id = out_of_spec_requests.request_id
+    left join repeated_key_requests
+        on invocations.request_id = repeated_key_requests.request_id
     group by invocations.usage_date
 
 ),

@@ -18,6 +18,7 @@ final as (
         log_record_id,
         source_file,
         line_hash,
+        line_bytes,
         quarantine_reason,
         request_id,
         raw_line_preview,

@@ -84,6 +84,7 @@ typed as (
         has_request_metadata_field,
         has_request_metadata_field and request_metadata_json is null
             as has_malformed_request_metadata,
+        coalesce(has_repeated_metadata_key, false) as has_repeated_metadata_key,
 
         -- timestamps
         invoked_at,

@@ -19,6 +19,7 @@ final as (
         log_record_id,
         source_file,
         line_hash,
+        line_bytes,
         quarantine_reason,
         nullif(request_id, '') as request_id,
         raw_line_preview,

@@ -20,7 +20,10 @@
 {#- lines the reader cannot decode (not UTF-8, too long) are quarantined by these hooks -#}
 {{ config(
     pre_hook="{{ bedrock_tenant_costs.reader_rejects_reset() }}",
-    post_hook="{{ bedrock_tenant_costs.reader_rejects_quarantine(this) }}",
+    post_hook=[
+        "{{ bedrock_tenant_costs.reader_rejects_quarantine(this) }}",
+        "{{ bedrock_tenant_costs.reader_lost_lines_quarantine(this) }}",
+    ],
 ) }}
 
 {#- the delivery hours to read: all of them, the lookback window of an incremental run, or the
@@ -82,7 +85,7 @@ raw_lines as (
     select
         line as raw_line,
         {{ log_line_source_file() }} as source_file
-    from {{ raw_log_lines_relation(window, this if is_incremental() else none) }}
+    from {{ raw_log_lines_relation(window, this if is_incremental() else none, record_files=true) }}
     where {{ raw_log_window_filter(window) }}
 
 ),
@@ -125,6 +128,7 @@ classified as (
         raw_line,
         source_file,
         {{ hash_text('raw_line') }} as line_hash,
+        {{ text_byte_length('raw_line') }} as line_bytes,
         {{ line_decoding_problem('raw_line') }} as decoding_problem,
         {{ is_valid_json('raw_line') }} as is_valid_json
     from new_lines
@@ -150,7 +154,11 @@ extracted as (
         case
             when is_json_object
                 then {{ json_object_at('raw_line', '$.requestMetadata') }}
-        end as logged_request_metadata_json
+        end as logged_request_metadata_json,
+        case
+            when is_json_object
+                then {{ json_object_repeats_a_key('raw_line', '$.requestMetadata') }}
+        end as has_repeated_metadata_key
     from classified_objects
 
 ),
@@ -188,6 +196,7 @@ renamed as (
         raw_line,
         source_file,
         line_hash,
+        line_bytes,
         {%- for part in ['account_id', 'region', 'year', 'month', 'day', 'hour'] %}
         regexp_extract(source_file, '{{ path_pattern }}', {{ loop.index }}) as path_{{ part }},
         {%- endfor %}
@@ -196,6 +205,7 @@ renamed as (
         field_values[{{ loop.index }}] as {{ name }},
         {%- endfor %}
         request_metadata_json,
+        has_repeated_metadata_key,
         decoding_problem,
         is_valid_json,
         is_json_object
@@ -254,6 +264,7 @@ final as (
             as log_record_id,
         source_file,
         line_hash,
+        line_bytes,
         path_account_id,
         path_region,
         path_year,
@@ -268,6 +279,7 @@ final as (
         {#- the field's text is raw tags: only whether it is there is kept #}
         request_metadata_text is not null as has_request_metadata_field,
         request_metadata_json,
+        has_repeated_metadata_key,
         invoked_at,
         try_cast(
             path_year || '-' || path_month || '-' || path_day || ' ' || path_hour || ':00:00'
