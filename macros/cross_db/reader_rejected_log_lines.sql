@@ -133,12 +133,7 @@
             else 'unreadable_line'
         end as quarantine_reason,
         {{ bedrock_tenant_costs.quarantine_preview('csv_line') }} as raw_line_preview,
-        try_cast(
-            path_year || '-' || path_month || '-' || path_day || ' ' || path_hour || ':00:00'
-            as {{ bedrock_tenant_costs.timestamp_type() }}
-        ) as delivered_hour_at,
-        try_cast(path_year || '-' || path_month || '-' || path_day as date) as log_date,
-        {{ bedrock_tenant_costs.run_started_at_timestamp() }} as loaded_at
+        {{ bedrock_tenant_costs.reader_quarantine_times() }}
     from located
     where not exists (
         select 1
@@ -298,12 +293,7 @@
         path_hour,
         'line_too_long' as quarantine_reason,
         {{ bedrock_tenant_costs.quarantine_preview('object_text') }} as raw_line_preview,
-        try_cast(
-            path_year || '-' || path_month || '-' || path_day || ' ' || path_hour || ':00:00'
-            as {{ bedrock_tenant_costs.timestamp_type() }}
-        ) as delivered_hour_at,
-        try_cast(path_year || '-' || path_month || '-' || path_day as date) as log_date,
-        {{ bedrock_tenant_costs.run_started_at_timestamp() }} as loaded_at
+        {{ bedrock_tenant_costs.reader_quarantine_times() }}
     from lost
     where not exists (
         select 1
@@ -312,3 +302,14 @@
     )
     {%- endif %}
 {% endmacro %}
+
+{#- The last columns of a quarantine row a reader hook inserts: delivery hour and day from the
+    path parts path_year .. path_hour, and the load time. -#}
+{% macro reader_quarantine_times() %}
+        try_cast(
+            path_year || '-' || path_month || '-' || path_day || ' ' || path_hour || ':00:00'
+            as {{ bedrock_tenant_costs.timestamp_type() }}
+        ) as delivered_hour_at,
+        try_cast(path_year || '-' || path_month || '-' || path_day as date) as log_date,
+        {{ bedrock_tenant_costs.run_started_at_timestamp() }} as loaded_at
+{%- endmacro %}
