@@ -59,8 +59,7 @@
 #}
 {% macro bedrock_logs_location() %}
     {% set uri = var('bedrock_logs_s3_uri', none) %}
-    {% set bucket = '[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]' %}
-    {% if uri is none or not modules.re.fullmatch('s3://' ~ bucket ~ '(/[A-Za-z0-9!_.()=+-]+)*/?', uri | string) %}
+    {% if not bedrock_tenant_costs.is_plain_s3_uri(uri) %}
         {{ exceptions.raise_compiler_error(
             "var bedrock_logs_s3_uri must be the S3 prefix Bedrock delivers logs to, e.g. "
             ~ "s3://my-log-bucket/bedrock (the folder that holds AWSLogs/), spelled with letters, "
@@ -70,6 +69,17 @@
     {% set prefix = (uri | string).rstrip('/') %}
     {% if prefix.endswith('/AWSLogs') %}{% set prefix = prefix[:-8] %}{% endif %}
     {{ return(prefix ~ '/AWSLogs/') }}
+{% endmacro %}
+
+{#
+    True when uri is s3://bucket or s3://bucket/folder/..., with a valid bucket name and keys made
+    only of the characters AWS calls safe (letters, digits and ! _ . ( ) = + -): nothing that could
+    end a SQL string literal, start a location template or glob, or hide a blank or `//`.
+#}
+{% macro is_plain_s3_uri(uri) %}
+    {{ return(uri is not none and modules.re.fullmatch(
+        's3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[A-Za-z0-9!_.()=+-]+)*/?', uri | string
+    ) is not none) }}
 {% endmacro %}
 
 {# A validated, comma-separated list var of plain identifiers (accounts, Regions). #}

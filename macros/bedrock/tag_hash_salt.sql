@@ -167,10 +167,11 @@
         ) }}
     {% endif %}
     {% set folder = (location or '') | string %}
-    {% if not modules.re.fullmatch("s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[A-Za-z0-9!_.*()=+,@-]+)*/?", folder) %}
+    {% if not bedrock_tenant_costs.is_plain_s3_uri(folder) %}
         {{ exceptions.raise_compiler_error(
             "create_tag_hash_salt_table needs --args '{location: s3://bucket/folder/}', the S3 "
-            ~ "folder that holds the one-line salt object (plain characters only); got: "
+            ~ "folder that holds the one-line salt object, spelled with letters, digits and "
+            ~ "! _ . ( ) = + - only; got: "
             ~ (folder | tojson)
         ) }}
     {% endif %}

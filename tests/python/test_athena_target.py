@@ -331,6 +331,31 @@ def test_raw_table_ddl_takes_only_a_plain_schema_and_s3_prefix(
     assert "it's" not in sent
 
 
+@pytest.mark.parametrize(
+    "location",
+    [None, "s3://secret-bucket/it's/", "s3://secret-bucket/salt*/", "s3://secret-bucket//salt"],
+)
+def test_the_salt_table_takes_only_a_plain_s3_folder(
+    double: athena_double.AthenaDoubleServer, tmp_path: Path, location: str | None
+) -> None:
+    """The salt folder is written into DDL like the log prefix, and checked by the same macro."""
+    args = {} if location is None else {"location": location}
+    log = double.log_path
+    before = len(statements(log)) if log.exists() else 0
+    run = run_dbt(
+        ["run-operation", "create_tag_hash_salt_table", "--args", json.dumps(args)],
+        None,
+        tmp_path,
+        LOG_VARS,
+        target="athena",
+        env=athena_env(double.endpoint_url),
+    )
+    assert not run.ok
+    assert "the S3 folder that holds the one-line salt object" in run.output, run.output[-3000:]
+    sent = statements(log)[before:] if log.exists() else []
+    assert [s for s in sent if "tag_hash_salt" in s.get("query", "")] == []
+
+
 def test_a_long_first_build_is_refused_and_a_chunk_reads_only_its_days(
     double: athena_double.AthenaDoubleServer, built_twice: Path
 ) -> None:
