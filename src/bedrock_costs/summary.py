@@ -35,6 +35,8 @@ class Overview:
     quarantined_line_count: int
     # the part of total_cost_usd priced on an estimate (cost_basis = estimated): a lower bound
     estimated_cost_usd: Decimal = Decimal(0)
+    # (issue type, invocations) of dq_tenant_attribution_issues, the build's warning when any
+    attribution_issues: tuple[tuple[str, int], ...] = ()
 
 
 def quote_identifier(name: str) -> str:
@@ -58,6 +60,10 @@ def read_overview(con: duckdb.DuckDBPyConnection, schema: str) -> Overview:
         """
     ).fetchall()[0]
     quarantined = con.sql(f"select count(*) from {s}.dq_quarantined_log_lines").fetchall()[0][0]
+    issues = con.sql(
+        f"""select issue_type, sum(invocation_count) from {s}.dq_tenant_attribution_issues
+        group by issue_type order by issue_type"""
+    ).fetchall()
     return Overview(
         first_day=totals[0] or "-",
         last_day=totals[1] or "-",
@@ -67,6 +73,7 @@ def read_overview(con: duckdb.DuckDBPyConnection, schema: str) -> Overview:
         unpriced_invocation_count=int(totals[5]),
         quarantined_line_count=int(quarantined),
         estimated_cost_usd=Decimal(totals[6]),
+        attribution_issues=tuple((str(kind), int(count)) for kind, count in issues),
     )
 
 
@@ -109,6 +116,16 @@ def _estimate_note(overview: Overview) -> list[str]:
     ]
 
 
+def _attribution_note(overview: Overview) -> list[str]:
+    if not overview.attribution_issues:
+        return []
+    counts = ", ".join(f"{kind} {count:,}" for kind, count in overview.attribution_issues)
+    return [
+        f"Tenant attribution to check (invocations): {counts}. See dq_tenant_attribution_issues; "
+        "dbt build warns while it is not empty."
+    ]
+
+
 def render(overview: Overview, tenants: list[TenantRow]) -> str:
     header = ("tenant", "invocations", "tokens", "cost (USD)", "share", "unpriced")
     body = []
@@ -148,6 +165,7 @@ def render(overview: Overview, tenants: list[TenantRow]) -> str:
         f"Unpriced invocations: {overview.unpriced_invocation_count:,} (see dq_unpriced_usage). "
         f"Quarantined log lines: {overview.quarantined_line_count:,} "
         "(see dq_quarantined_log_lines).",
+        *_attribution_note(overview),
     ]
     return "\n".join(out)
 

@@ -136,3 +136,15 @@ def test_summary_says_how_much_of_the_total_is_an_estimate() -> None:
     assert "Of that, $10.00 (25.0%) is an estimate and can only be low" in text
     exact = Overview("2026-10-01", "2026-10-30", 30, 2, Decimal("40"), 0, 0)
     assert "estimate" not in render(exact, [TenantRow("acme", 30, 1000, Decimal("40"), 0)])
+
+
+def test_summary_lists_the_attribution_issues_behind_the_builds_warning() -> None:
+    issues = (("lookalike_tenant_id", 1200), ("principal_not_allowed", 7))
+    overview = Overview("2026-10-01", "2026-10-30", 30, 2, Decimal("40"), 0, 0, Decimal(0), issues)
+    text = render(overview, [TenantRow("acme", 30, 1000, Decimal("40"), 0)])
+    assert (
+        "Tenant attribution to check (invocations): lookalike_tenant_id 1,200, "
+        "principal_not_allowed 7. See dq_tenant_attribution_issues" in text
+    )
+    clean = Overview("2026-10-01", "2026-10-30", 30, 2, Decimal("40"), 0, 0)
+    assert "attribution" not in render(clean, [TenantRow("acme", 30, 1000, Decimal("40"), 0)])

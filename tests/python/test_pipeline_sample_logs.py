@@ -202,3 +202,21 @@ def test_lookalike_tenants_are_reported_and_a_repeated_key_keeps_the_real_tenant
     assert run.query(
         f"select count(*) from {MARTS}.dim_tenants where tenant_id = 'decoy-tenant'"
     ) == [(0,)]
+
+
+def test_summary_explains_the_attribution_warning_with_the_marts_counts(
+    sample: tuple[Path, SampleLogStats, DbtRun], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The sample logs plant attribution issues, so the build warns; the summary says why."""
+    from bedrock_costs.cli import main
+
+    _, _, run = sample
+    assert "dq_tenant_attribution_issues" in run.output  # the build's warning names the mart
+    issues = run.query(
+        f"""select issue_type, sum(invocation_count) from {MARTS}.dq_tenant_attribution_issues
+        group by 1 order by 1"""
+    )
+    assert issues
+    assert main(["summary", "--database", str(run.database)]) == 0
+    counts = ", ".join(f"{kind} {int(count):,}" for kind, count in issues)
+    assert f"Tenant attribution to check (invocations): {counts}." in capsys.readouterr().out
