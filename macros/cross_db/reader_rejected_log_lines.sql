@@ -73,11 +73,7 @@
         ~ " and table_name in ('bedrock_log_line_rejects', 'bedrock_log_line_reject_scans')"
     ).columns[0].values()[0] if execute else 0 -%}
     {%- if rejects_exist == 2 %}
-    insert into {{ relation }} (
-        log_record_id, source_file, line_hash, line_bytes, path_account_id, path_region,
-        path_year, path_month, path_day, path_hour, quarantine_reason, raw_line_preview,
-        delivered_hour_at, log_date, loaded_at
-    )
+    insert into {{ relation }} ({{ bedrock_tenant_costs.reader_quarantine_columns() }})
     with
 
     rejected as (
@@ -133,7 +129,7 @@
             else 'unreadable_line'
         end as quarantine_reason,
         {{ bedrock_tenant_costs.quarantine_preview('csv_line') }} as raw_line_preview,
-        {{ bedrock_tenant_costs.reader_quarantine_times() }}
+        {{ bedrock_tenant_costs.log_line_times() }}
     from located
     where not exists (
         select 1
@@ -182,11 +178,7 @@
         {%- endfor -%}
     {%- endif -%}
     {%- if files %}
-    insert into {{ relation }} (
-        log_record_id, source_file, line_hash, line_bytes, path_account_id, path_region,
-        path_year, path_month, path_day, path_hour, quarantine_reason, raw_line_preview,
-        delivered_hour_at, log_date, loaded_at
-    )
+    insert into {{ relation }} ({{ bedrock_tenant_costs.reader_quarantine_columns() }})
     with
 
     objects as (
@@ -293,7 +285,7 @@
         path_hour,
         'line_too_long' as quarantine_reason,
         {{ bedrock_tenant_costs.quarantine_preview('object_text') }} as raw_line_preview,
-        {{ bedrock_tenant_costs.reader_quarantine_times() }}
+        {{ bedrock_tenant_costs.log_line_times() }}
     from lost
     where not exists (
         select 1
@@ -303,9 +295,16 @@
     {%- endif %}
 {% endmacro %}
 
-{#- The last columns of a quarantine row a reader hook inserts: delivery hour and day from the
+{#- The columns a reader hook fills in a quarantine row of the base table, in insert order. -#}
+{% macro reader_quarantine_columns() -%}
+    log_record_id, source_file, line_hash, line_bytes, path_account_id, path_region,
+        path_year, path_month, path_day, path_hour, quarantine_reason, raw_line_preview,
+        delivered_hour_at, log_date, loaded_at
+{%- endmacro %}
+
+{#- The last columns of every base row, parsed or quarantined: the delivery hour and day from the
     path parts path_year .. path_hour, and the load time. -#}
-{% macro reader_quarantine_times() %}
+{% macro log_line_times() %}
         try_cast(
             path_year || '-' || path_month || '-' || path_day || ' ' || path_hour || ':00:00'
             as {{ bedrock_tenant_costs.timestamp_type() }}

@@ -281,12 +281,7 @@ final as (
         request_metadata_json,
         has_repeated_metadata_key,
         invoked_at,
-        try_cast(
-            path_year || '-' || path_month || '-' || path_day || ' ' || path_hour || ':00:00'
-            as {{ timestamp_type() }}
-        ) as delivered_hour_at,
-        try_cast(path_year || '-' || path_month || '-' || path_day as date) as log_date,
-        {{ run_started_at_timestamp() }} as loaded_at
+        {{ log_line_times() }}
     from previewed
 
 )
