@@ -52,6 +52,19 @@ def start_local_athena() -> athena_local.State:
         pytest.fail(f"the local Athena cannot start: {error}", pytrace=False)
 
 
+# The bucket the tests keep the salt of hashed_tag_keys in: none of the buckets dbt writes to.
+SALT_BUCKET = "athena-local-secrets"
+
+
+def upload_salt(state: athena_local.State, salt: str, folder: str) -> str:
+    """Put salt as the one-line object of s3://SALT_BUCKET/<folder>/; that folder's URI."""
+    s3 = athena_local.aws_client("s3", state.endpoint)
+    if SALT_BUCKET not in {b["Name"] for b in s3.list_buckets()["Buckets"]}:
+        s3.create_bucket(Bucket=SALT_BUCKET)
+    s3.put_object(Bucket=SALT_BUCKET, Key=f"{folder}/salt.txt", Body=(salt + "\n").encode())
+    return f"s3://{SALT_BUCKET}/{folder}/"
+
+
 @dataclass(frozen=True)
 class AthenaProject:
     """One log set on the local Athena: its own log prefix and Glue schema."""

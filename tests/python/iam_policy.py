@@ -32,6 +32,8 @@ PLACEHOLDERS = (
     "RESULTS_PREFIX",
     "DATA_BUCKET",
     "DATA_PREFIX",
+    "SALT_BUCKET",
+    "SALT_PREFIX",
 )
 SUPPORTED_KEYS = {"Sid", "Effect", "Action", "Resource", "Condition"}
 SUPPORTED_OPERATORS = {"StringEquals", "StringLike"}

@@ -5,10 +5,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 import iam_policy
 from dbt_harness import PROJECT_DIR
 
 POLICY = PROJECT_DIR / "deploy" / "iam" / "dbt-runner-policy.json"
+# Attached as well only when var hashed_tag_keys is set: the salt's Glue table and S3 folder.
+SALT_POLICY = PROJECT_DIR / "deploy" / "iam" / "dbt-runner-tag-hash-salt-policy.json"
+POLICIES = pytest.mark.parametrize("path", [POLICY, SALT_POLICY], ids=["runner", "salt"])
 PLACEHOLDERS = iam_policy.PLACEHOLDERS
 # Everything the pipeline calls: Athena queries, Glue catalog upkeep for its own tables (dbt-athena
 # renames and expires table versions), S3 reads of the logs and writes of results and tables.
@@ -35,8 +40,9 @@ def load(path: Path = POLICY) -> dict:
 as_list = iam_policy.as_list
 
 
-def test_policy_is_valid_iam_json() -> None:
-    policy = load()
+@POLICIES
+def test_policy_is_valid_iam_json(path: Path) -> None:
+    policy = load(path)
     assert policy["Version"] == "2012-10-17"
     sids = [statement["Sid"] for statement in policy["Statement"]]
     assert len(sids) == len(set(sids))
@@ -46,22 +52,25 @@ def test_policy_is_valid_iam_json() -> None:
 
 
 def test_no_wildcard_actions_and_only_the_services_used() -> None:
-    actions = {a for s in load()["Statement"] for a in as_list(s["Action"])}
+    statements = [*load()["Statement"], *load(SALT_POLICY)["Statement"]]
+    actions = {a for s in statements for a in as_list(s["Action"])}
     assert all("*" not in action for action in actions)
     assert all(action.startswith(ALLOWED_PREFIXES) for action in actions)
     assert actions >= NEEDED
 
 
-def test_every_resource_is_a_scoped_arn() -> None:
-    for statement in load()["Statement"]:
+@POLICIES
+def test_every_resource_is_a_scoped_arn(path: Path) -> None:
+    for statement in load(path)["Statement"]:
         for resource in as_list(statement["Resource"]):
             assert resource != "*"
             assert resource.startswith(("arn:aws:athena:", "arn:aws:glue:", "arn:aws:s3:::"))
             assert any(p in resource for p in PLACEHOLDERS), resource
 
 
-def test_bedrock_logs_are_read_only() -> None:
-    for statement in load()["Statement"]:
+@POLICIES
+def test_bedrock_logs_are_read_only(path: Path) -> None:
+    for statement in load(path)["Statement"]:
         if statement["Effect"] == "Deny":
             continue
         resources = " ".join(as_list(statement["Resource"]))
@@ -82,6 +91,8 @@ VALUES = {
     "RESULTS_PREFIX": "dbt",
     "DATA_BUCKET": "data",
     "DATA_PREFIX": "tables",
+    "SALT_BUCKET": "secrets",
+    "SALT_PREFIX": "bedrock-costs-salt",
 }
 GLUE = "arn:aws:glue:us-east-1:123456789012"
 
@@ -166,3 +177,21 @@ def test_the_evaluator_finds_missing_and_excess_grants() -> None:
         "Statement": [s for s in policy["Statement"] if s["Sid"] != "ReadBedrockLogsOnly"],
     }
     assert iam_policy.check(without, calls, set()).missing == [calls[0]]
+
+
+def test_the_salt_policy_reads_only_the_salt_folder_and_its_table() -> None:
+    """Hashed tag keys: the runner reads the salt's object and table, and writes neither."""
+    policy = iam_policy.load_filled(SALT_POLICY, VALUES)
+    salt = "arn:aws:s3:::secrets/bedrock-costs-salt/salt.txt"
+    assert iam_policy.allowed(policy, s3("s3:GetObject", salt))
+    assert iam_policy.allowed(
+        policy, s3("s3:ListBucket", "arn:aws:s3:::secrets", "bedrock-costs-salt/")
+    )
+    assert not iam_policy.allowed(policy, s3("s3:GetObject", "arn:aws:s3:::secrets/other/key"))
+    assert not iam_policy.allowed(policy, s3("s3:ListBucket", "arn:aws:s3:::secrets", "other/"))
+    assert not iam_policy.allowed(policy, s3("s3:PutObject", salt))
+    assert iam_policy.allowed(policy, glue("glue:GetTable", "bedrock_raw", "tag_hash_salt"))
+    assert not iam_policy.allowed(
+        policy, glue("glue:DeleteTable", "bedrock_raw", "invocation_logs_raw")
+    )
+    assert not iam_policy.allowed(policy, glue("glue:UpdateTable", "bedrock_raw", "tag_hash_salt"))
