@@ -152,8 +152,9 @@
     1,032:1, so a smaller file cannot hold a line of 16 MiB (measured: 40 MiB of one character
     compress to 40,801 bytes). Limits: a file whose lone carriage returns split lines for DuckDB
     (not for JSON) can hide as many lost lines as it has such returns; a line over
-    read_json_objects' maximum_object_size (2 GiB) stops the run with DuckDB's error, which names
-    the file.
+    read_json_objects' maximum_object_size (64 MiB) stops the run with DuckDB's error, which names
+    the file. That size bounds the reader's buffers (DuckDB allocates about twice it per file
+    read): at 2 GiB a full build failed at memory_limit 2GB (make bench, 2M invocations).
 #}
 {% macro reader_lost_lines_quarantine(relation) %}
     {{ return(adapter.dispatch('reader_lost_lines_quarantine', 'bedrock_tenant_costs')(relation)) }}
@@ -189,7 +190,7 @@
         from read_json_objects(
             [{{ files | join(', ') }}],
             format = 'newline_delimited', ignore_errors = true,
-            maximum_object_size = 2147483647, filename = true
+            maximum_object_size = 67108864, filename = true
         )
 
     ),
