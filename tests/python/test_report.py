@@ -220,6 +220,8 @@ def check_no_errors(dom: Dom) -> None:
     assert box.attrs["data-error-count"] == "0", box.text
     (body,) = (e for e in dom.elements if e.tag == "body")
     assert body.attrs["data-rendered"] == "true"
+    # at the 1,400-pixel window of the tests, no table needs a horizontal scrollbar
+    assert body.attrs["data-clipped-tables"] == "0", body.attrs["data-clipped-table-ids"]
 
 
 def check_latency(dom: Dom, built: Built, where: str) -> int:
@@ -745,3 +747,43 @@ def test_the_page_embeds_a_bounded_number_of_tag_keys_and_values(
     )
     assert totals[f"({count - 2} other values)"] == folded[0][0]
     assert sum(totals.values()) == expected[0]
+
+
+def shown_usd(amount: Decimal) -> str:
+    """The page's text for an amount: to the cent, or under a cent two significant digits."""
+    if amount and abs(amount) < Decimal("0.01"):
+        digits = -amount.adjusted() + 1  # decimal places that keep two significant digits
+        rounded = amount.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+        return ("-$" if amount < 0 else "$") + format(abs(rounded), "f").rstrip("0")
+    return ("-$" if amount < 0 else "$") + f"{abs(Decimal(cents(amount))):,}"
+
+
+def test_amounts_under_a_cent_show_their_significant_digits(tmp_path: Path) -> None:
+    """Hand-written records cost fractions of a cent: no tenant may read $0.00."""
+    from dbt_harness import HANDWRITTEN_FIXTURE, materialize_fixture_logs, run_dbt_on_handwritten
+
+    logs = materialize_fixture_logs(HANDWRITTEN_FIXTURE, tmp_path / "logs")
+    run = run_dbt_on_handwritten(["build"], logs, tmp_path / "dbt")
+    assert run.ok, run.output[-4000:]
+    report = tmp_path / "report.html"
+    assert main(["report", "--database", str(run.database), "--out", str(report)]) == 0
+    dom = render_dom(report, tmp_path)
+    check_no_errors(dom)
+    per_tenant = dict(
+        run.query(
+            f"select tenant_id, sum(total_cost_usd) from {MARTS}.fct_tenant_daily_usage "
+            "group by 1 having sum(total_cost_usd) is not null"
+        )
+    )
+    assert any(0 < abs(c) < Decimal("0.01") for c in per_tenant.values()), per_tenant
+    shown = {e.attrs["data-tenant-cost"]: e.text.strip() for e in dom.find("data-tenant-cost")}
+    assert {t: shown[t] for t in per_tenant} == {t: shown_usd(c) for t, c in per_tenant.items()}
+
+
+def test_the_sub_cent_format_of_the_test_is_the_one_described() -> None:
+    assert shown_usd(Decimal("0.0005995")) == "$0.0006"
+    assert shown_usd(Decimal("0.00066")) == "$0.00066"
+    assert shown_usd(Decimal("0.000000000000001")) == "$0.000000000000001"
+    assert shown_usd(Decimal("0.0099")) == "$0.0099"
+    assert shown_usd(Decimal("1234.565")) == "$1,234.57"
+    assert shown_usd(Decimal("0.01")) == "$0.01"

@@ -92,7 +92,20 @@
     var frac = (cents % 100n).toString().padStart(2, "0");
     return (negative && cents !== 0n ? "-" : "") + whole + "." + frac;
   }
+  // Exact: a non-zero amount under a cent to two significant digits (half up), so that a
+  // tenant's $0.0044 does not read $0.00 next to a total of $0.01.
+  function subCentUsd(units) {
+    var negative = units < 0n;
+    var abs = negative ? -units : units;
+    var scale = META.money_scale;
+    var keep = Math.min(scale, scale - abs.toString().length + 2);
+    var step = 10n ** BigInt(scale - keep);
+    var text = ((abs + step / 2n) / step).toString().padStart(keep + 1, "0");
+    var value = (text.slice(0, -keep) + "." + text.slice(-keep)).replace(/0+$/, "").replace(/\.$/, "");
+    return (negative ? "-$" : "$") + value;
+  }
   function usd(units) {
+    if (units !== 0n && (units < 0n ? -units : units) < CENT) { return subCentUsd(units); }
     var value = centsValue(units);
     var negative = value.charAt(0) === "-";
     var parts = (negative ? value.slice(1) : value).split(".");
@@ -994,7 +1007,17 @@
     guarded("tokens-by-tag", function () { renderTags(r); });
     guarded("budget-burn", function () { renderBudget(r); });
     guarded("anomalies", function () { renderAnomalies(r, days); });
+    markClippedTables();
     document.body.setAttribute("data-rendered", "true");
+  }
+
+  // A table wider than its card hides columns behind a scrollbar: count them for the tests.
+  function markClippedTables() {
+    var wraps = Array.prototype.slice.call(document.querySelectorAll(".table-wrap"));
+    var clipped = wraps.filter(function (w) { return w.scrollWidth > w.clientWidth + 1; });
+    document.body.setAttribute("data-clipped-tables", String(clipped.length));
+    document.body.setAttribute("data-clipped-table-ids",
+      clipped.map(function (w) { return w.id || (w.firstElementChild || w).id || "?"; }).join(" "));
   }
 
   // The embedded rows must add up to the total the report read with SQL: a cheap self-check.
