@@ -3,7 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import os
 from datetime import date
+from pathlib import Path
+
+# The DuckDB file dbt builds: the profile's `path`, which follows this environment variable.
+DUCKDB_PATH_ENV = "BEDROCK_COSTS_DUCKDB_PATH"
+DEFAULT_DUCKDB_PATH = "target/bedrock_tenant_costs.duckdb"
+
+
+def default_database() -> Path:
+    """The database `dbt build --target local` writes: $BEDROCK_COSTS_DUCKDB_PATH or the default."""
+    return Path(os.environ.get(DUCKDB_PATH_ENV) or DEFAULT_DUCKDB_PATH)
 
 
 def iso_date(value: str) -> date:

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from bedrock_costs.arg_types import iso_date, positive_int
+from bedrock_costs.arg_types import default_database, iso_date, positive_int
 from bedrock_costs.build_history import add_build_history_parser
 from bedrock_costs.logging_setup import add_logging_parser
 from bedrock_costs.logs_fetch import add_logs_parser
@@ -113,8 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_argument(
         "--database",
         type=Path,
-        default=Path("target/bedrock_tenant_costs.duckdb"),
-        help="DuckDB file built by dbt (default target/bedrock_tenant_costs.duckdb)",
+        default=default_database(),
+        help="DuckDB file built by dbt (default $BEDROCK_COSTS_DUCKDB_PATH, as for dbt, else "
+        "target/bedrock_tenant_costs.duckdb)",
     )
     summary.add_argument(
         "--schema",

@@ -199,5 +199,6 @@ def print_top_tenants(database: Path, schema: str, limit: int) -> int:
         return EXIT_FAILURE
     finally:
         con.close()
+    print(f"summary: read DuckDB {database}, schema {schema}", file=sys.stderr)
     print(render(overview, tenants))
     return EXIT_OK

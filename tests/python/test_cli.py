@@ -148,3 +148,17 @@ def test_summary_lists_the_attribution_issues_behind_the_builds_warning() -> Non
     )
     clean = Overview("2026-10-01", "2026-10-30", 30, 2, Decimal("40"), 0, 0)
     assert "attribution" not in render(clean, [TenantRow("acme", 30, 1000, Decimal("40"), 0)])
+
+
+def test_summary_reads_the_database_dbt_builds_and_says_which(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without --database, summary follows BEDROCK_COSTS_DUCKDB_PATH as the dbt profile does."""
+    database = tmp_path / "my-logs.duckdb"
+    monkeypatch.setenv("BEDROCK_COSTS_DUCKDB_PATH", str(database))
+    assert main(["summary"]) == 1
+    assert f"no DuckDB database at {database}" in capsys.readouterr().err
+    monkeypatch.delenv("BEDROCK_COSTS_DUCKDB_PATH")
+    monkeypatch.chdir(tmp_path)
+    assert main(["summary"]) == 1
+    assert "no DuckDB database at target/bedrock_tenant_costs.duckdb" in capsys.readouterr().err

@@ -219,4 +219,6 @@ def test_summary_explains_the_attribution_warning_with_the_marts_counts(
     assert issues
     assert main(["summary", "--database", str(run.database)]) == 0
     counts = ", ".join(f"{kind} {int(count):,}" for kind, count in issues)
-    assert f"Tenant attribution to check (invocations): {counts}." in capsys.readouterr().out
+    printed = capsys.readouterr()
+    assert f"Tenant attribution to check (invocations): {counts}." in printed.out
+    assert f"summary: read DuckDB {run.database}, schema {MARTS}" in printed.err

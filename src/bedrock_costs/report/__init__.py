@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bedrock_costs.arg_types import positive_int
+from bedrock_costs.arg_types import default_database, positive_int
 from bedrock_costs.report.dataset import DEFAULT_MAX_TAG_KEYS, DEFAULT_MAX_TAG_VALUES
 
 EXIT_OK = 0
@@ -51,8 +51,9 @@ def add_report_parser(subparsers: Any) -> None:
     report.add_argument(
         "--database",
         type=Path,
-        default=Path("target/bedrock_tenant_costs.duckdb"),
-        help="DuckDB file built by dbt (default target/bedrock_tenant_costs.duckdb)",
+        default=default_database(),
+        help="DuckDB file built by dbt (default $BEDROCK_COSTS_DUCKDB_PATH, as for dbt, else "
+        "target/bedrock_tenant_costs.duckdb)",
     )
     report.add_argument(
         "--schema",
