@@ -86,7 +86,7 @@ test-athena: install profiles.yml ## the athena target executed on the local Ath
 
 # Docs build in a database of their own (never the demo one) over a handful of generated log files:
 # `dbt build --empty` creates every seed and model with zero rows, so the catalog sees every real
-# column; then every description is checked (bedrock_costs.docs_coverage). Offline; output in
+# column; then every description is checked (bedrock_costs_dev.docs_coverage). Offline; output in
 # target/docs (serve it with `dbt docs serve --target-path target/docs`).
 export DOCS_DIR := $(CURDIR)/target/docs
 export DOCS_LOGS_DIR := $(DOCS_DIR)/logs
@@ -98,7 +98,7 @@ docs: install profiles.yml ## dbt docs generate (offline, throwaway DuckDB) and 
 		--vars "$$($(LOGS_DIR_VARS) DOCS_LOGS_DIR)"
 	BEDROCK_COSTS_DUCKDB_PATH=$(DOCS_DIR)/docs.duckdb $(BIN)/dbt docs generate --target local \
 		--static --target-path $(DOCS_DIR) --vars "$$($(LOGS_DIR_VARS) DOCS_LOGS_DIR)"
-	PYTHONPATH=$(CURDIR)/src $(BIN)/python -m bedrock_costs.docs_coverage $(DOCS_DIR)
+	PYTHONPATH=$(CURDIR)/src:$(CURDIR)/tools $(BIN)/python -m bedrock_costs_dev.docs_coverage $(DOCS_DIR)
 
 test: lint docs pytest test-athena ## every check: ruff, sqlfluff, dbt docs, pytest, the local Athena
 
@@ -107,5 +107,5 @@ clean: ## remove build output (keeps .venv and data/)
 
 # Not part of `make test`: minutes at the default size (2M invocations). See BENCHMARKS.md.
 bench: install ## benchmark: floor, full and incremental dbt build; appends to BENCHMARKS.md
-	PYTHONPATH=$(CURDIR)/src $(BIN)/python -m bedrock_costs.bench \
+	PYTHONPATH=$(CURDIR)/src:$(CURDIR)/tools $(BIN)/python -m bedrock_costs_dev.bench \
 		--invocations $(BENCH_INVOCATIONS) --days $(BENCH_DAYS)

@@ -19,9 +19,9 @@ from typing import Any
 
 import pytest
 import trino
+
 from athena_local import __main__ as athena_local
 from athena_local import engine
-
 from dbt_harness import MARTS, DbtRun, run_dbt
 
 # Every mart, the tables finance and BI read; compared row for row across the engines.

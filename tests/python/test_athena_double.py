@@ -15,7 +15,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from bedrock_costs.athena_double import (
+from bedrock_costs_dev.athena_double import (
     AthenaDoubleServer,
     check_syntax,
     seed_catalog,

@@ -7,6 +7,7 @@ tests/python/test_athena_local.py, which runs everything dbt-athena sends.
 from __future__ import annotations
 
 import pytest
+
 from athena_local.glue_ddl import external_table_input
 from athena_local.translate import (
     backquotes,

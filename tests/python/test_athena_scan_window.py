@@ -18,7 +18,7 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
-from bedrock_costs import athena_double
+from bedrock_costs_dev import athena_double
 from dbt_harness import athena_env, compiled_sql, run_dbt
 
 pytestmark = pytest.mark.dbt

@@ -4,7 +4,7 @@ What this proves: every statement dbt sends on the athena target (DDL for the ra
 CTAS, views, Iceberg MERGE, renames, test queries) parses under Trino's grammar or, for Hive DDL,
 the Hive validator, and dbt-athena's materialization flow completes, twice in a row (the second
 run incremental). What it does not prove: results. Nothing executes here; the numbers are
-tested on DuckDB. See bedrock_costs.athena_double.
+tested on DuckDB. See bedrock_costs_dev.athena_double.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from bedrock_costs import athena_double
+from bedrock_costs_dev import athena_double
 from dbt_harness import PROJECT_DIR, athena_env, compiled_sql, run_dbt
 
 LOG_VARS = {

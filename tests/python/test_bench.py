@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bedrock_costs import bench
+from bedrock_costs_dev import bench
 from dbt_harness import HANDWRITTEN_FIXTURE, PROJECT_DIR, materialize_fixture_logs
 
 
@@ -57,7 +58,7 @@ def test_step_peak_rss_is_the_child_own(tmp_path: Path) -> None:
     measure = f"""
 import sys
 from pathlib import Path
-from bedrock_costs import bench
+from bedrock_costs_dev import bench
 work = Path({str(tmp_path)!r})
 big = bench.run_measured(
     [sys.executable, "-c", "x = bytearray(300 * 1024 * 1024); x[::4096] = b'1' * len(x[::4096])"],
@@ -68,8 +69,13 @@ small = bench.run_measured(
 )
 print(big.returncode, small.returncode, big.peak_rss_mb, small.peak_rss_mb)
 """
+    tools = os.pathsep.join(str(PROJECT_DIR / d) for d in ("tools", "src"))
     result = subprocess.run(
-        [sys.executable, "-c", measure], capture_output=True, text=True, check=True
+        [sys.executable, "-c", measure],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": tools},
     )
     big_code, small_code, big_rss, small_rss = result.stdout.split()
     assert (big_code, small_code) == ("0", "0")

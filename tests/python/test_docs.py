@@ -1,5 +1,5 @@
 """`dbt docs generate` works offline, and every model, column, seed, source, macro, test and
-exposure of the project has a description (bedrock_costs.docs_coverage).
+exposure of the project has a description (bedrock_costs_dev.docs_coverage).
 
 One empty build (`dbt build --empty`: every seed and model with zero rows, so the catalog sees
 every real column) and one `dbt docs generate` are shared by the module. The negative tests
@@ -20,9 +20,9 @@ import pytest
 import yaml
 
 from bedrock_costs import summary
-from bedrock_costs.docs_coverage import macro_arguments, missing_descriptions
 from bedrock_costs.quicksight import load_mart_tables
 from bedrock_costs.report import dataset
+from bedrock_costs_dev.docs_coverage import macro_arguments, missing_descriptions
 from dbt_harness import (
     HANDWRITTEN_FIXTURE,
     PROJECT_DIR,

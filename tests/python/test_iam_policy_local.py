@@ -20,9 +20,9 @@ import json
 from typing import Any
 
 import pytest
-from athena_local import __main__ as athena_local
 
 import iam_policy
+from athena_local import __main__ as athena_local
 from athena_local_harness import SALT_BUCKET, AthenaProject, start_local_athena, upload_salt
 from dbt_harness import HANDWRITTEN_FIXTURE, HANDWRITTEN_VARS, PROJECT_DIR, materialize_fixture_logs
 

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from athena_local import __main__ as athena_local
 
+from athena_local import __main__ as athena_local
 from athena_local_harness import (
     AthenaProject,
     athena_marts,

@@ -4,7 +4,7 @@ dbt-athena, pyathena, boto3 and Trino's Glue metastore and S3 file system all ta
 server, so they see the same catalog and the same objects.
 
 Athena's API is answered here: `StartQueryExecution` checks the statement with Trino 422's
-grammar (the gate of `bedrock_costs.athena_double`: newer Trino accepts syntax Athena rejects),
+grammar (the gate of `bedrock_costs_dev.athena_double`: newer Trino accepts syntax Athena rejects),
 translates Athena-only spellings (`athena_local.translate`), and runs it on a worker thread:
 on Trino, or on Glue for Hive DDL Trino lacks. `GetQueryExecution` reports QUEUED / RUNNING /
 SUCCEEDED / FAILED with Trino's error as the `StateChangeReason`; `GetQueryResults` returns a
@@ -50,7 +50,7 @@ from moto.s3.models import S3Backend, s3_backends
 from athena_local import aws_calls
 from athena_local.glue_ddl import external_table_input
 from athena_local.translate import HIVE_CATALOG, Plan, translate
-from bedrock_costs.athena_double import check_syntax
+from bedrock_costs_dev.athena_double import check_syntax
 
 ACCOUNT_ID = "123456789012"
 REGION = "us-east-1"

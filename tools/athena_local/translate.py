@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from bedrock_costs.athena_double import strip_comments
+from bedrock_costs_dev.athena_double import strip_comments
 
 HIVE_CATALOG = "awsdatacatalog"
 ICEBERG_CATALOG = "awsdatacatalog_iceberg"

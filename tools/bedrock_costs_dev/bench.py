@@ -466,7 +466,7 @@ def _at_least(minimum: int) -> Callable[[str], int]:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m bedrock_costs.bench",
+        prog="python -m bedrock_costs_dev.bench",
         description=(
             "Benchmark the pipeline on DuckDB: generate logs, time DuckDB counting the raw lines "
             "(the floor), a full dbt build (models and tests) from an empty database, and an "
@@ -477,7 +477,7 @@ def build_parser() -> argparse.ArgumentParser:
             "Exit codes: 0 benchmark ran (targets met or not, see the table), 1 a step failed "
             "(its log is under the bench dir), 2 bad arguments. "
             "Example: make bench BENCH_INVOCATIONS=50000 BENCH_DAYS=5  (or: python -m "
-            "bedrock_costs.bench --invocations 2000000 --days 30)"
+            "bedrock_costs_dev.bench --invocations 2000000 --days 30)"
         ),
     )
     parser.add_argument(

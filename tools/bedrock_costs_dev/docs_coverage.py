@@ -7,7 +7,7 @@ source tables and their columns, the project's macros and each of their argument
 the macro signature), singular data tests, unit tests, exposures, semantic models, metrics and
 saved queries. Run it after `dbt docs generate`:
 
-    python -m bedrock_costs.docs_coverage target
+    python -m bedrock_costs_dev.docs_coverage target
 
 Exit codes: 0 everything is described, 1 something is not (listed on stdout), 2 bad arguments or
 unreadable artifacts.
@@ -167,14 +167,14 @@ def _load(path: Path) -> Mapping[str, Any]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m bedrock_costs.docs_coverage",
+        prog="python -m bedrock_costs_dev.docs_coverage",
         description=(
             "List every model, column, seed, source, macro (and macro argument), singular test, "
             "unit test and exposure of the dbt project whose description is blank, reading the "
             "manifest.json and catalog.json of `dbt docs generate`. Exit codes: 0 all described, "
             "1 something is not, 2 bad arguments or unreadable artifacts."
         ),
-        epilog="Example: python -m bedrock_costs.docs_coverage target/docs",
+        epilog="Example: python -m bedrock_costs_dev.docs_coverage target/docs",
     )
     parser.add_argument("target_dir", type=Path, help="the dbt target directory (--target-path)")
     args = parser.parse_args(argv)

@@ -580,7 +580,7 @@ def seed_catalog(
 
 
 def main(argv: list[str] | None = None) -> None:
-    """`python -m bedrock_costs.athena_double --port 5000`: serve until Ctrl-C."""
+    """`python -m bedrock_costs_dev.athena_double --port 5000`: serve until Ctrl-C."""
     parser = argparse.ArgumentParser(description="Run the local Athena test double.")
     parser.add_argument("--port", type=int, default=5000)
     parser.add_argument("--log", help="JSON-lines statement log (default: a temporary file)")
