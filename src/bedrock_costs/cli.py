@@ -13,15 +13,12 @@ from pathlib import Path
 
 from bedrock_costs.arg_types import default_database, iso_date, positive_int
 from bedrock_costs.build_history import add_build_history_parser
+from bedrock_costs.exit_codes import EXIT_FAILURE, EXIT_OK
 from bedrock_costs.logging_setup import add_logging_parser
 from bedrock_costs.logs_fetch import add_logs_parser
 from bedrock_costs.pricing_sync import add_pricing_parser
 from bedrock_costs.quicksight import add_quicksight_parser
 from bedrock_costs.report import add_report_parser
-
-EXIT_OK = 0
-EXIT_FAILURE = 1
-EXIT_USAGE = 2
 
 Handler = Callable[[argparse.Namespace], int]
 

@@ -33,10 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final, TextIO
 
 from bedrock_costs.aws_errors import explain
-
-EXIT_OK: Final = 0
-EXIT_FAILURE: Final = 1
-EXIT_USAGE: Final = 2
+from bedrock_costs.exit_codes import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
 
 BEDROCK_SERVICE: Final = "bedrock.amazonaws.com"
 STATEMENT_SID: Final = "AmazonBedrockLogsWrite"

@@ -43,13 +43,8 @@ from typing import Any, Final, TextIO
 
 from bedrock_costs.arg_types import iso_date
 from bedrock_costs.aws_errors import explain
+from bedrock_costs.exit_codes import EXIT_FAILURE, EXIT_OK, EXIT_SKIPPED_KEYS, EXIT_USAGE
 from bedrock_costs.untrusted import printable
-
-EXIT_OK: Final = 0
-EXIT_FAILURE: Final = 1
-EXIT_USAGE: Final = 2
-#: Everything else was fetched, but some keys were refused (they do not map one-to-one onto files).
-EXIT_SKIPPED_KEYS: Final = 3
 
 LOG_FOLDER: Final = "BedrockModelInvocationLogs"
 PART_SUFFIX: Final = ".part"

@@ -54,6 +54,7 @@ from pathlib import Path
 from typing import Any, Final, TextIO
 
 from bedrock_costs.arg_types import iso_date
+from bedrock_costs.exit_codes import EXIT_FAILURE, EXIT_OK, EXIT_STALE, EXIT_USAGE
 from bedrock_costs.price_catalog import (
     DEFAULT_MODEL_NAMES,
     DEFAULT_REGIONS,
@@ -68,11 +69,6 @@ from bedrock_costs.price_catalog import (
     load_rules,
 )
 from bedrock_costs.price_offers import OfferFileError, read_offers
-
-EXIT_OK: Final = 0
-EXIT_STALE: Final = 1
-EXIT_FAILURE: Final = 1
-EXIT_USAGE: Final = 2
 
 DEFAULT_SEED: Final = Path("seeds/bedrock_model_prices.csv")
 DEFAULT_SERVICE_CODES: Final = ("AmazonBedrock", "AmazonBedrockFoundationModels")

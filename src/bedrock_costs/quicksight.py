@@ -30,9 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-EXIT_OK: Final = 0
-EXIT_FAILURE: Final = 1
-EXIT_USAGE: Final = 2
+from bedrock_costs.exit_codes import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
 
 DATA_SOURCE_ID: Final = "bedrock-tenant-costs-athena"
 DATA_SOURCE_NAME: Final = "bedrock_tenant_costs (Athena)"

@@ -9,10 +9,8 @@ from pathlib import Path
 
 import duckdb
 
+from bedrock_costs.exit_codes import EXIT_FAILURE, EXIT_OK
 from bedrock_costs.untrusted import printable
-
-EXIT_OK = 0
-EXIT_FAILURE = 1
 
 
 @dataclass(frozen=True)

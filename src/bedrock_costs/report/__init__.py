@@ -8,11 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from bedrock_costs.arg_types import default_database, positive_int
+from bedrock_costs.exit_codes import EXIT_FAILURE
 from bedrock_costs.report.dataset import DEFAULT_MAX_TAG_KEYS, DEFAULT_MAX_TAG_VALUES
 
-EXIT_OK = 0
-EXIT_FAILURE = 1
-EXIT_USAGE = 2
 DEFAULT_TITLE = "Amazon Bedrock cost by tenant"
 
 

@@ -9,10 +9,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from importlib import resources
 from pathlib import Path
 
+from bedrock_costs.exit_codes import EXIT_FAILURE, EXIT_OK
 from bedrock_costs.report.dataset import ReportData
-
-EXIT_OK = 0
-EXIT_FAILURE = 1
 
 _ASSETS = resources.files("bedrock_costs.report") / "assets"
 
