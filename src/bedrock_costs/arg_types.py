@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -34,3 +36,47 @@ def positive_int(value: str) -> int:
     if number < 1:
         raise argparse.ArgumentTypeError(f"expected a number of at least 1, got {number}")
     return number
+
+
+_ACCOUNT_ID = re.compile(r"^\d{12}$")
+_REGION_CODE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
+_BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+
+
+def int_between(low: int, high: int, what: str) -> Callable[[str], int]:
+    """A type for a whole number from low to high, e.g. int_between(1, 64, "workers")."""
+
+    def parse(value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from exc
+        if not low <= number <= high:
+            raise argparse.ArgumentTypeError(f"expected {low} to {high} {what}, got {number}")
+        return number
+
+    return parse
+
+
+def account_id(value: str) -> str:
+    """A 12-digit AWS account id."""
+    if not _ACCOUNT_ID.match(value):
+        raise argparse.ArgumentTypeError(f"expected a 12-digit AWS account id, got {value!r}")
+    return value
+
+
+def region_code(value: str) -> str:
+    """An AWS Region code such as us-east-1 or ap-southeast-2."""
+    if not _REGION_CODE.match(value):
+        raise argparse.ArgumentTypeError(f"expected a Region code like us-east-1, got {value!r}")
+    return value
+
+
+def bucket_name(value: str) -> str:
+    """A bare S3 bucket name (3-63 lower-case letters, digits, dots, hyphens): no s3://, no /."""
+    if value.startswith("s3://") or "/" in value or not _BUCKET_NAME.match(value):
+        raise argparse.ArgumentTypeError(
+            "expected a bare S3 bucket name like my-bedrock-logs (no s3://, no /; a folder goes "
+            f"in --prefix), got {value!r}"
+        )
+    return value

@@ -32,6 +32,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Final, TextIO
 
+from bedrock_costs.arg_types import bucket_name
 from bedrock_costs.aws_errors import explain
 from bedrock_costs.exit_codes import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
 
@@ -45,7 +46,6 @@ DELIVERY_FLAGS: Final = {
     "video": "videoDataDeliveryEnabled",
     "audio": "audioDataDeliveryEnabled",
 }
-_BUCKET_NAME: Final = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _ACCOUNT_KEY: Final = "aws:sourceaccount"
 _SOURCE_ARN_KEY: Final = "aws:sourcearn"
 _WILDCARDS: Final = ("*", "?")
@@ -577,14 +577,6 @@ def show_status(
 # ---------------------------------------------------------------------------------------------
 
 
-def _bucket_name(value: str) -> str:
-    if value.startswith("s3://") or "/" in value or not _BUCKET_NAME.match(value):
-        raise argparse.ArgumentTypeError(
-            f"expected a bare S3 bucket name like my-bedrock-logs (no s3://, no /), got {value!r}"
-        )
-    return value
-
-
 def _session(region: str | None) -> Any:
     import boto3
 
@@ -682,7 +674,7 @@ def add_logging_parser(subparsers: Any) -> None:
             "--region us-east-1"
         ),
     )
-    enable.add_argument("--bucket", required=True, type=_bucket_name, help="S3 bucket name")
+    enable.add_argument("--bucket", required=True, type=bucket_name, help="S3 bucket name")
     enable.add_argument(
         "--prefix",
         default="",

@@ -41,7 +41,7 @@ from datetime import date, timedelta
 from pathlib import Path, PurePosixPath
 from typing import Any, Final, TextIO
 
-from bedrock_costs.arg_types import iso_date
+from bedrock_costs.arg_types import account_id, bucket_name, int_between, iso_date, region_code
 from bedrock_costs.aws_errors import explain
 from bedrock_costs.exit_codes import EXIT_FAILURE, EXIT_OK, EXIT_SKIPPED_KEYS, EXIT_USAGE
 from bedrock_costs.untrusted import printable
@@ -50,8 +50,6 @@ LOG_FOLDER: Final = "BedrockModelInvocationLogs"
 PART_SUFFIX: Final = ".part"
 DEFAULT_WORKERS: Final = 8
 _CHUNK: Final = 1024 * 1024
-_ACCOUNT: Final = re.compile(r"^\d{12}$")
-_REGION: Final = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 #: The characters a key's path part may hold. Bedrock's own names use far fewer
 #: (``20261102T130101000Z_0123456789abcdef.json.gz``, ``data/<uuid>_output.json.gz``,
 #: ``amazon-bedrock-logs-permission-check``): no ``\`` or ``:`` (Windows path syntax), no glob
@@ -453,37 +451,6 @@ def fetch_logs(
 # ---------------------------------------------------------------------------------------------
 
 
-def _workers(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from exc
-    if not 1 <= number <= 64:
-        raise argparse.ArgumentTypeError(f"expected 1 to 64 workers, got {number}")
-    return number
-
-
-def _account(value: str) -> str:
-    if not _ACCOUNT.match(value):
-        raise argparse.ArgumentTypeError(f"expected a 12-digit AWS account id, got {value!r}")
-    return value
-
-
-def _region(value: str) -> str:
-    if not _REGION.match(value):
-        raise argparse.ArgumentTypeError(f"expected a Region code like us-east-1, got {value!r}")
-    return value
-
-
-def _bucket(value: str) -> str:
-    if value.startswith("s3://") or "/" in value or not value:
-        raise argparse.ArgumentTypeError(
-            f"expected a bare bucket name (no s3://, no /; the folder goes in --prefix), "
-            f"got {value!r}"
-        )
-    return value
-
-
 def _cmd_fetch(args: argparse.Namespace) -> int:
     if args.start > args.end:
         print(f"error: --from {args.start} is after --to {args.end}", file=sys.stderr)
@@ -615,7 +582,7 @@ def add_logs_parser(subparsers: Any) -> None:
             "--from 2026-11-01 --to 2026-11-07 --out data/my-logs"
         ),
     )
-    fetch.add_argument("--bucket", required=True, type=_bucket, help="S3 bucket name")
+    fetch.add_argument("--bucket", required=True, type=bucket_name, help="S3 bucket name")
     fetch.add_argument(
         "--prefix", default="", help="key prefix before AWSLogs/ (logging enable's --prefix)"
     )
@@ -638,14 +605,14 @@ def add_logs_parser(subparsers: Any) -> None:
     fetch.add_argument("--out", required=True, type=Path, help="local directory to write into")
     fetch.add_argument(
         "--workers",
-        type=_workers,
+        type=int_between(1, 64, "workers"),
         default=DEFAULT_WORKERS,
         help=f"parallel downloads (default {DEFAULT_WORKERS})",
     )
     fetch.add_argument(
         "--account",
         dest="accounts",
-        type=_account,
+        type=account_id,
         action="append",
         metavar="ACCOUNT",
         help="only this account id (repeatable; default: every account found)",
@@ -653,7 +620,7 @@ def add_logs_parser(subparsers: Any) -> None:
     fetch.add_argument(
         "--region",
         dest="regions",
-        type=_region,
+        type=region_code,
         action="append",
         metavar="REGION",
         help="only logs of this Region (repeatable; default: every Region found)",

@@ -53,7 +53,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Final, TextIO
 
-from bedrock_costs.arg_types import iso_date
+from bedrock_costs.arg_types import iso_date, region_code
 from bedrock_costs.exit_codes import EXIT_FAILURE, EXIT_OK, EXIT_STALE, EXIT_USAGE
 from bedrock_costs.price_catalog import (
     DEFAULT_MODEL_NAMES,
@@ -1609,17 +1609,6 @@ def run_sync(
     return EXIT_OK
 
 
-_REGION_CODE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
-
-
-def _region_code(value: str) -> str:
-    if not _REGION_CODE.match(value):
-        raise argparse.ArgumentTypeError(
-            f"expected an AWS Region code like us-east-1, got {value!r}"
-        )
-    return value
-
-
 def add_pricing_parser(subparsers: Any) -> None:
     """Register ``pricing`` (with the sub-command ``sync``) on the CLI's sub-parsers."""
     pricing = subparsers.add_parser(
@@ -1673,7 +1662,7 @@ def add_pricing_parser(subparsers: Any) -> None:
     sync.add_argument(
         "--region-code",
         dest="region_codes",
-        type=_region_code,
+        type=region_code,
         nargs="+",
         action="extend",
         metavar="REGION",
