@@ -40,7 +40,9 @@ def positive_int(value: str) -> int:
 
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 _REGION_CODE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
-_BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+# Today's rule is 3-63 of [a-z0-9.-]; buckets made in us-east-1 before March 2018 may also hold
+# upper-case letters and underscores, up to 255 characters, so those are accepted too.
+_BUCKET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,254}$")
 
 
 def int_between(low: int, high: int, what: str) -> Callable[[str], int]:
@@ -73,7 +75,7 @@ def region_code(value: str) -> str:
 
 
 def bucket_name(value: str) -> str:
-    """A bare S3 bucket name (3-63 lower-case letters, digits, dots, hyphens): no s3://, no /."""
+    """A bare S3 bucket name (letters, digits, dots, hyphens, underscores): no s3://, no /."""
     if value.startswith("s3://") or "/" in value or not _BUCKET_NAME.match(value):
         raise argparse.ArgumentTypeError(
             "expected a bare S3 bucket name like my-bedrock-logs (no s3://, no /; a folder goes "

@@ -24,7 +24,7 @@ from bedrock_costs.cli import main
         (account_id, "111122223333", "1111-2222-3333", "12-digit AWS account id"),
         (region_code, "ap-southeast-2", "US-EAST-1", "Region code like us-east-1"),
         (bucket_name, "my-bedrock-logs", "s3://my-bedrock-logs/x", "bare S3 bucket name"),
-        (bucket_name, "a.b-c", "Has_Upper", "bare S3 bucket name"),
+        (bucket_name, "Legacy_Bucket.2017", "my logs", "bare S3 bucket name"),
         (int_between(1, 64, "workers"), "64", "65", "expected 1 to 64 workers, got 65"),
         (int_between(1, 64, "workers"), "1", "eight", "expected a whole number"),
         (positive_int, "3", "0", "at least 1"),
@@ -49,7 +49,7 @@ FETCH = ["logs", "fetch", "--bucket", "my-logs"]
         (["summary", "--limit", "0"], "argument --limit: expected a number of at least 1"),
         (["sample-logs", "--days", "many"], "argument --days: expected a whole number"),
         (["report", "--max-tag-keys", "-1"], "argument --max-tag-keys: expected a number"),
-        (["logging", "enable", "--bucket", "Bad_Bucket"], "argument --bucket: expected a bare"),
+        (["logging", "enable", "--bucket", "my logs"], "argument --bucket: expected a bare"),
         (
             [*FETCH, "--from", "2026-13-01", "--to", "2026-12-01"],
             "argument --from: expected a date as YYYY-MM-DD",
