@@ -65,6 +65,16 @@ def dbt_test(logs: Path, work: Path, test_name: str) -> str:
             f"delete from {MARTS}.dim_tenants where tenant_id = 'globex'",
             "assert_dim_tenants_reconciles_to_invocations",
         ),
+        (
+            f"""update {MARTS}.fct_bedrock_invocations set input_tokens = input_tokens + 1
+            where request_id = 'b1000000-0000-4000-8000-000000000001'""",
+            "assert_tokens_reconcile_from_staging_to_facts",
+        ),
+        (
+            f"""update {MARTS}.fct_bedrock_invocations set delivery_count = delivery_count + 1
+            where request_id = 'b1000000-0000-4000-8000-000000000001'""",
+            "assert_tokens_reconcile_from_staging_to_facts",
+        ),
     ],
 )
 def test_tampered_marts_fail_reconciliation(
