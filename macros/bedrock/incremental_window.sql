@@ -94,7 +94,7 @@
                 "This run would read " ~ days ~ " days of logs (from " ~ first_day ~ ") in one "
                 ~ "query, more than var max_days_per_build (" ~ max_days ~ "). Build the history "
                 ~ "in chunks: bedrock-costs build-history --from " ~ first_day ~ " --days-per-run "
-                ~ max_days ~ " (see the README, Athena deployment)."
+                ~ max_days ~ " (see docs/athena.md, Deploy step by step)."
             ) }}
         {% endif %}
     {% endif %}

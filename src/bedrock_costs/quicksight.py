@@ -66,7 +66,7 @@ DATA_SET_OWNER_ACTIONS: Final = (
     "quicksight:UpdateDataSet",
     "quicksight:UpdateDataSetPermissions",
 )
-#: IAM actions the caller of `quicksight deploy` needs (README "QuickSight").
+#: IAM actions the caller of `quicksight deploy` needs (docs/athena.md, "QuickSight").
 REQUIRED_IAM_ACTIONS: Final = (
     "quicksight:DescribeDataSource",
     "quicksight:CreateDataSource",
@@ -336,7 +336,7 @@ def explain(error: Exception, config: DeployConfig) -> DeployError:
     if code == "AccessDeniedException":
         return DeployError(
             f"access denied to quicksight:{operation} ({error}). Allow quicksight:{operation} to "
-            "the caller (README section QuickSight lists every action deploy needs), then rerun."
+            "the caller (docs/athena.md, QuickSight, lists every action deploy needs), then rerun."
         )
     return DeployError(f"quicksight:{operation} failed: {error}")
 
@@ -551,7 +551,7 @@ def add_quicksight_parser(subparsers: Any) -> None:
             f"the dbt contracts in {MARTS_GLOB}, so new marts need no code change.\n"
             "Every resource is described first: missing ones are created, existing ones\n"
             "updated. Needs QuickSight Enterprise edition and the IAM actions listed in the\n"
-            "README section QuickSight."
+            "docs/athena.md, section QuickSight."
         ),
         epilog=(
             "Exit codes: 0 deployed (or plan printed), 1 an AWS call failed (the message names\n"

@@ -206,17 +206,35 @@ def test_the_shipped_production_vars_are_all_known_vars() -> None:
     assert example, "empty example"
     assert set(example) <= set(project_vars), set(example) - set(project_vars)
     assert "vars/prod.yml" in (root / ".gitignore").read_text().split()
-    assert "cat vars/prod.yml" in (root / "README.md").read_text()
+    assert "cat vars/prod.yml" in (root / "docs" / "athena.md").read_text()
+
+
+def _anchors(markdown: str) -> set[str]:
+    return {
+        re.sub(r"[^\w\- ]", "", line.lstrip("#").strip().lower()).replace(" ", "-")
+        for line in markdown.splitlines()
+        if line.startswith("#")
+    }
 
 
 def test_every_readme_anchor_link_names_a_heading() -> None:
     """The table of contents (and any #link) points at headings that exist, GitHub-style."""
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
-    anchors = {
-        re.sub(r"[^\w\- ]", "", line.lstrip("#").strip().lower()).replace(" ", "-")
-        for line in readme.splitlines()
-        if line.startswith("#")
-    }
+    readme = (PROJECT_DIR / "README.md").read_text()
     links = set(re.findall(r"\]\(#([^)]+)\)", readme))
     assert len(links) >= 15
-    assert links <= anchors, links - anchors
+    assert links <= _anchors(readme), links - _anchors(readme)
+
+
+def test_every_relative_link_of_the_docs_reaches_a_file_and_heading() -> None:
+    """README.md and docs/*.md link to each other and to project files: none may dangle."""
+    pages = [PROJECT_DIR / "README.md", *sorted((PROJECT_DIR / "docs").glob("*.md"))]
+    checked = 0
+    for page in pages:
+        text = page.read_text()
+        for target in re.findall(r"\]\(([^)#:]+)(?:#([^)]+))?\)", text):
+            path, anchor = (page.parent / target[0]).resolve(), target[1]
+            assert path.exists(), f"{page.name} links to missing {target[0]}"
+            if anchor:
+                assert anchor in _anchors(path.read_text()), f"{page.name}: {target[0]}#{anchor}"
+            checked += 1
+    assert checked >= 10, checked

@@ -496,7 +496,7 @@ def test_access_denied_names_the_missing_action(project: Path) -> None:
         code, out, err, _ = run(client, project, principal=None)
     assert code == 1
     assert "quicksight:CreateDataSet" in err
-    assert "README" in err
+    assert "docs/athena.md, QuickSight" in err
     assert out == ""
 
 

@@ -5,7 +5,7 @@
 
 Starts (or reuses) the engine and the local AWS endpoint, optionally uploads a log directory
 holding AWSLogs/... to the local log bucket, then runs COMMAND with the environment that
-dbt-athena, pyathena and boto3 need to reach the local Athena. See README, "Local Athena".
+dbt-athena, pyathena and boto3 need to reach the local Athena. See docs/athena.md, "Local Athena".
 """
 
 from __future__ import annotations
