@@ -212,6 +212,12 @@ def test_summary_explains_the_attribution_warning_with_the_marts_counts(
 
     _, _, run = sample
     assert "dq_tenant_attribution_issues" in run.output  # the build's warning names the mart
+    assert "Tests that failed or warned, in words:" in run.output
+    assert (
+        "- bedrock_tenant_costs_expression_is_true_dq_tenant_attribution_issues_invocation_count_0"
+        " (warn, " in run.output
+    )
+    assert "what to do: Read dq_tenant_attribution_issues (issue_type says why" in run.output
     issues = run.query(
         f"""select issue_type, sum(invocation_count) from {MARTS}.dq_tenant_attribution_issues
         group by 1 order by 1"""

@@ -85,3 +85,7 @@ def test_tampered_marts_fail_reconciliation(
     tamper(work, tampering)
     output = dbt_test(logs, work, test_name)
     assert f"Failure in test {test_name}" in output
+    # the run ends with the failure in words and what to do, not only "Got N results"
+    assert "Tests that failed or warned, in words:" in output
+    assert f"- {test_name} (fail, " in output
+    assert "what to do: " in output
