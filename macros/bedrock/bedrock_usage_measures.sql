@@ -15,6 +15,9 @@
         cast(coalesce(sum(cache_read_cost_usd), 0) as {{ bedrock_tenant_costs.money_type() }}) as cache_read_cost_usd,
         cast(coalesce(sum(cache_write_cost_usd), 0) as {{ bedrock_tenant_costs.money_type() }}) as cache_write_cost_usd,
         cast(coalesce(sum(total_cost_usd), 0) as {{ bedrock_tenant_costs.money_type() }}) as total_cost_usd,
+        {#- the part of total_cost_usd priced on an estimate (cost_basis = estimated): a lower bound #}
+        cast(coalesce(sum(case when cost_basis = 'estimated' then total_cost_usd end), 0)
+            as {{ bedrock_tenant_costs.money_type() }}) as estimated_cost_usd,
         cast(coalesce(sum(cache_read_savings_usd), 0) as {{ bedrock_tenant_costs.money_type() }}) as cache_read_savings_usd,
         cast(sum(case when is_priced then 0 else 1 end) as bigint) as unpriced_invocation_count,
         count(latency_ms) as latency_sample_count,

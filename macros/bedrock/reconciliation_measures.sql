@@ -16,5 +16,9 @@
         ('cache_read_cost_usd', 'coalesce(sum(cache_read_cost_usd), 0)'),
         ('cache_write_cost_usd', 'coalesce(sum(cache_write_cost_usd), 0)'),
         ('total_cost_usd', 'coalesce(sum(total_cost_usd), 0)'),
+        (
+            'estimated_cost_usd',
+            "coalesce(sum(case when cost_basis = 'estimated' then total_cost_usd end), 0)",
+        ),
     ]) }}
 {% endmacro %}

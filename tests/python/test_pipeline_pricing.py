@@ -334,6 +334,35 @@ def test_summary_names_the_estimated_part_of_the_total(
     assert f"Of that, {shown} (" in capsys.readouterr().out
 
 
+def test_the_estimated_part_is_carried_by_every_total(built: DbtRun) -> None:
+    """Daily, by-tag and monthly marts carry the estimated part of their totals, to the digit."""
+    estimated = sum(cost for _, basis, cost in EXPECTED.values() if basis == "estimated")
+    assert estimated > 0
+    ((daily, total),) = built.query(
+        f"select sum(estimated_cost_usd), sum(total_cost_usd) from {MARTS}.fct_tenant_daily_usage"
+    )
+    assert abs(daily - estimated) <= Decimal("1e-9"), (daily, estimated)
+    assert daily < total
+    ((monthly,),) = built.query(
+        f"select sum(estimated_cost_usd) from {MARTS}.fct_tenant_monthly_statement"
+    )
+    assert monthly == daily
+    # every tag key partitions the tenant's day, so each key's rows add up to the day's estimate
+    per_key = built.query(
+        f"""select tag_key, sum(estimated_cost_usd) from {MARTS}.fct_tenant_daily_usage_by_tag
+        group by tag_key"""
+    )
+    assert per_key
+    for key, amount in per_key:
+        tenants_with_key = built.query(
+            f"""select sum(estimated_cost_usd) from {MARTS}.fct_tenant_daily_usage as d
+            where exists (select 1 from {MARTS}.fct_tenant_daily_usage_by_tag as t
+                where t.tag_key = '{key}' and t.usage_date = d.usage_date
+                and t.tenant_id = d.tenant_id)"""
+        )[0][0]
+        assert amount == tenants_with_key, key
+
+
 def test_catalog_test_names_a_missing_and_a_duplicated_price(tmp_path: Path) -> None:
     """The catalog check can fail: drop a rule (a gap) and list a copy of a derived row (a tie)."""
     project = copy_project(tmp_path / "project")

@@ -269,6 +269,15 @@ def test_every_chart_draws_and_the_numbers_equal_the_marts(built: Built, tmp_pat
         f"from {MARTS}.fct_tenant_daily_usage"
     )
     assert dom.one("data-kpi", "total-cost").attrs["data-value"] == cents(total)
+    ((estimated,),) = built.query(
+        f"select sum(estimated_cost_usd) from {MARTS}.fct_tenant_daily_usage"
+    )
+    assert estimated > 0
+    assert dom.one("data-kpi", "total-cost").attrs["data-estimated"] == cents(estimated)
+    total_kpi = next(
+        e for e in dom.elements if e.attrs.get("class") == "sub" and "unpriced" in e.text
+    )
+    assert f"{shown_usd(estimated)} of it an estimate, a lower bound" in total_kpi.text
     assert dom.one("data-server-total").attrs["data-server-total"] == cents(total)
     assert int(dom.one("data-kpi", "invocations").attrs["data-value"]) == invocations
     assert int(dom.one("data-kpi", "total-tokens").attrs["data-value"]) == tokens

@@ -26,8 +26,8 @@
 {% set additive_measures = [
     'invocation_count', 'error_count', 'input_tokens', 'output_tokens', 'cache_read_input_tokens',
     'cache_write_input_tokens', 'total_tokens', 'input_cost_usd', 'output_cost_usd',
-    'cache_read_cost_usd', 'cache_write_cost_usd', 'total_cost_usd', 'cache_read_savings_usd',
-    'unpriced_invocation_count', 'latency_sample_count', 'latency_ms_sum',
+    'cache_read_cost_usd', 'cache_write_cost_usd', 'total_cost_usd', 'estimated_cost_usd',
+    'cache_read_savings_usd', 'unpriced_invocation_count', 'latency_sample_count', 'latency_ms_sum',
 ] %}
 
 with

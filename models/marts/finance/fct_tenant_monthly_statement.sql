@@ -19,7 +19,7 @@
 {%- endfor -%}
 {%- for column in [
     'input_cost_usd', 'output_cost_usd', 'cache_read_cost_usd', 'cache_write_cost_usd',
-    'total_cost_usd', 'cache_read_savings_usd',
+    'total_cost_usd', 'estimated_cost_usd', 'cache_read_savings_usd',
 ] -%}
 {%- do measures.append((column, money_type())) -%}
 {%- endfor %}

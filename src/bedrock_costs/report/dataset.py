@@ -60,6 +60,8 @@ DAILY_COLUMNS = (
     "latency_sample_count",
 )
 SAVINGS_COLUMN = "cache_read_savings_usd"
+# The part of total_cost_usd priced on an estimate (a lower bound); older builds lack it.
+ESTIMATED_COLUMN = "estimated_cost_usd"
 TAG_COLUMNS = (
     "usage_date",
     "tenant_id",
@@ -152,6 +154,7 @@ class ReportData:
     first_day: str | None = None
     last_day: str | None = None
     has_cache_savings: bool = False
+    has_estimated_cost: bool = False
     omitted_tag_key_count: int = 0
 
     @property
@@ -168,6 +171,7 @@ class ReportData:
                 "money_scale": MONEY_SCALE,
                 "latency_buckets_per_octave": LATENCY_BUCKETS_PER_OCTAVE,
                 "has_cache_savings": self.has_cache_savings,
+                "has_estimated_cost": self.has_estimated_cost,
                 "omitted_tag_key_count": self.omitted_tag_key_count,
                 "not_available": NOT_AVAILABLE,
             },
@@ -303,6 +307,7 @@ def read_report_data(
         "cache_write_cost",
         "total_cost",
         "cache_savings",
+        "estimated_cost",
         "unpriced_invocations",
         "latency_samples",
     ]
@@ -313,9 +318,17 @@ def read_report_data(
     else:
         data.has_cache_savings = SAVINGS_COLUMN in columns[DAILY]
         savings = SAVINGS_COLUMN if data.has_cache_savings else "cast(null as decimal(38, 15))"
+        data.has_estimated_cost = ESTIMATED_COLUMN in columns[DAILY]
+        estimated = ESTIMATED_COLUMN if data.has_estimated_cost else "cast(null as decimal(38, 15))"
         progress(f"report: reading {DAILY}")
         select = ", ".join(
-            ["cast(usage_date as varchar)", *DAILY_COLUMNS[1:15], savings, *DAILY_COLUMNS[15:]]
+            [
+                "cast(usage_date as varchar)",
+                *DAILY_COLUMNS[1:15],
+                savings,
+                estimated,
+                *DAILY_COLUMNS[15:],
+            ]
         )
         rows = source.fetch(f"select {select} from {s}.{DAILY} order by 1, 2, 3")
         daily.rows = [
@@ -326,8 +339,9 @@ def read_report_data(
                 *(_int(v) for v in r[3:10]),
                 *(money_units(v) or "0" for v in r[10:15]),
                 money_units(r[15]),
-                _int(r[16]),
+                money_units(r[16]),
                 _int(r[17]),
+                _int(r[18]),
             ]
             for r in rows
         ]

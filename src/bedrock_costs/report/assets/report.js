@@ -60,6 +60,7 @@
       ["input_cost", "output_cost", "cache_read_cost", "cache_write_cost", "total_cost"]
         .forEach(function (k) { r[k] = money(r[k]); });
       r.cache_savings = money(r.cache_savings);
+      r.estimated_cost = money(r.estimated_cost);
     });
   }
   if (tags) { tags.forEach(function (r) { r.total_cost = money(r.total_cost); }); }
@@ -507,7 +508,7 @@
   var COUNT_KEYS = ["invocations", "errors", "input_tokens", "output_tokens", "cache_read_tokens",
     "cache_write_tokens", "total_tokens", "unpriced_invocations", "latency_samples"];
   var MONEY_KEYS = ["input_cost", "output_cost", "cache_read_cost", "cache_write_cost",
-    "total_cost", "cache_savings"];
+    "total_cost", "cache_savings", "estimated_cost"];
   function blank() {
     var acc = dict();
     COUNT_KEYS.forEach(function (k) { acc[k] = 0; });
@@ -560,7 +561,10 @@
     var kpis = [
       { id: "total-cost", label: "Total cost", value: centsValue(total.total_cost),
         text: usd(total.total_cost),
-        sub: int(total.unpriced_invocations) + " unpriced invocations" },
+        sub: int(total.unpriced_invocations) + " unpriced invocations" +
+          (META.has_estimated_cost && total.estimated_cost > 0n
+            ? "; " + usd(total.estimated_cost) + " of it an estimate, a lower bound" : ""),
+        estimated: centsValue(total.estimated_cost) },
       { id: "invocations", label: "Invocations", value: String(total.invocations),
         text: int(total.invocations), sub: Object.keys(tenants).length + " tenants" },
       { id: "total-tokens", label: "Tokens", value: String(total.total_tokens),
@@ -582,7 +586,9 @@
     box.innerHTML = kpis.map(function (k) {
       return "<div class=\"kpi\"><div class=\"label\">" + esc(k.label) + "</div>" +
         "<div class=\"value\" data-kpi=\"" + k.id + "\" data-value=\"" + esc(k.value) + "\"" +
-        (k.unavailable ? " data-unavailable=\"true\"" : "") + ">" + esc(k.text) + "</div>" +
+        (k.unavailable ? " data-unavailable=\"true\"" : "") +
+        (k.estimated === undefined ? "" : " data-estimated=\"" + esc(k.estimated) + "\"") +
+        ">" + esc(k.text) + "</div>" +
         "<div class=\"sub\">" + esc(k.sub) + "</div></div>";
     }).join("");
   }
