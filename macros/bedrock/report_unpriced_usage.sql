@@ -8,16 +8,7 @@
     escapes and cannot rewrite the terminal.
 #}
 {% macro report_unpriced_usage(results) %}
-    {% if not execute %}{{ return('') }}{% endif %}
-    {% set built = [] %}
-    {% for result in results %}
-        {% if result.node.name == 'dq_unpriced_usage' and result.status == 'success' %}
-            {% do built.append(result.node) %}
-        {% endif %}
-    {% endfor %}
-    {% if not built %}{{ return('') }}{% endif %}
-    {% set relation = adapter.get_relation(
-        database=built[0].database, schema=built[0].schema, identifier=built[0].alias) %}
+    {% set relation = bedrock_tenant_costs.relation_built_in_run(results, 'dq_unpriced_usage') %}
     {% if relation is none %}{{ return('') }}{% endif %}
     {% set rows = run_query(
         'select model_id, region, routing_scope, service_tier, context_tier, pricing_status,'
@@ -49,4 +40,18 @@
     ) %}
     {% do log(lines | join('\n'), info=True) %}
     {{ return('') }}
+{% endmacro %}
+
+{#- The relation of model `name` when this run built it successfully and it exists, else none
+    (also when dbt only parses). -#}
+{% macro relation_built_in_run(results, name) %}
+    {% if not execute %}{{ return(none) }}{% endif %}
+    {% for result in results %}
+        {% if result.node.name == name and result.status == 'success' %}
+            {{ return(adapter.get_relation(
+                database=result.node.database, schema=result.node.schema,
+                identifier=result.node.alias)) }}
+        {% endif %}
+    {% endfor %}
+    {{ return(none) }}
 {% endmacro %}

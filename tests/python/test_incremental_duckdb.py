@@ -290,3 +290,56 @@ def test_a_database_pointed_at_another_log_folder_stops_instead_of_mixing(
     assert rebuilt.query(f"select request_id from {MARTS}.fct_bedrock_invocations") == [
         ("other-folder-0001",)
     ]
+
+
+def test_days_computed_with_other_settings_stop_the_build_naming_them(
+    logs: Path, tmp_path: Path
+) -> None:
+    """The newcomer's case: a tenant_id_keys override passed with --vars and backfilled, then
+    undone for the lookback days by the next plain build, used to leave mixed days silently."""
+    write_log_file(
+        logs,
+        f"{EU_PREFIX}/2026/09/20/10/20260920T100040000Z_5555555555555555.json.gz",
+        [json.dumps(late_record("old-day-0001", "2026-09-20T10:00:00Z"))],
+    )
+    work = tmp_path / "dbt"
+    settings_sql = f"""select cast(usage_date as varchar), attribution_settings
+        from {MARTS}.dq_daily_attribution order by 1"""
+    first = run_dbt(["build"], logs, work)
+    assert first.ok, first.output[-3000:]
+    default = '{"tenant_id_keys": ["tenantid", "tenant_id", "tenant"], '
+    default += '"unattributed_tenant_id": "unattributed"}'
+    recorded = first.query(settings_sql)
+    assert next(day for day, _ in recorded) == "2026-09-20"
+    assert {settings for _, settings in recorded} == {default}
+
+    override = {"tenant_id_keys": ["tenant", "tenantId"]}
+    backfill = run_dbt(
+        ["build"],
+        logs,
+        work,
+        {**override, "backfill_from": "2026-09-20", "backfill_to": "2026-10-02"},
+    )
+    assert backfill.ok, backfill.output[-3000:]
+    assert "Days computed with other settings" not in backfill.output
+
+    # The scheduled run, without the override, recomputes only its lookback days.
+    plain = run_dbt(["build"], logs, work)
+    assert not plain.ok
+    assert "assert_days_computed_with_current_settings" in plain.output
+    assert (
+        "1 day(s) from 2026-09-20 to 2026-09-20 computed with "
+        '{"tenant_id_keys": ["tenant", "tenantid"], "unattributed_tenant_id": "unattributed"}'
+        in plain.output
+    ), plain.output[-3000:]
+    assert "backfill_from: 2026-09-20, backfill_to: 2026-09-20" in plain.output
+    after = dict(plain.query(settings_sql))
+    assert after["2026-09-20"] != default
+    assert after["2026-10-02"] == default
+
+    # Doing what the message says makes the days agree again.
+    healed = run_dbt(
+        ["build"], logs, work, {"backfill_from": "2026-09-20", "backfill_to": "2026-09-20"}
+    )
+    assert healed.ok, healed.output[-3000:]
+    assert {settings for _, settings in healed.query(settings_sql)} == {default}

@@ -134,6 +134,9 @@ def test_models_resolved_and_priced_by_source_region(built: DbtRun) -> None:
     assert unpriced == [
         ("arn:aws:bedrock:eu-west-1:111122223333:application-inference-profile/abcdef123456", 1)
     ]
+    # the end of the build says what needs a price (report_unpriced_usage)
+    assert "Unpriced usage (cost left null, never $0; listed in" in built.output
+    assert "To price them: add a row per model, Region and scope" in built.output
 
 
 def test_duplicate_delivery_counted_once(built: DbtRun) -> None:

@@ -3,7 +3,9 @@
     tenant key in requestMetadata, no tenant on a mapped application profile), and how much of
     its metadata broke Bedrock's documented tag limits. A warning test fires for a day whose
     unattributed cost share exceeds var max_unattributed_share.
-    Incremental like the daily marts: every day touched by the window is recomputed whole.
+    Incremental like the daily marts: every day touched by the window is recomputed whole, and
+    records the settings it was computed with (attribution_settings), so that days computed with
+    other settings are found (test assert_days_computed_with_current_settings).
 #}
 
 {{ config(**bedrock_incremental_config(
@@ -103,7 +105,8 @@ final as (
             when total_cost_usd > 0
                 then cast(unattributed_cost_usd as double) / cast(total_cost_usd as double)
             else 0
-        end as unattributed_cost_share
+        end as unattributed_cost_share,
+        {{ sql_string_literal(attribution_settings()) }} as attribution_settings
     from daily
 
 )
