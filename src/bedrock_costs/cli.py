@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bedrock_costs.arg_types import default_database, iso_date, positive_int
+from bedrock_costs.athena_check import add_athena_parser
 from bedrock_costs.build_history import add_build_history_parser
 from bedrock_costs.exit_codes import EXIT_FAILURE, EXIT_OK
 from bedrock_costs.logging_setup import add_logging_parser
@@ -128,6 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_quicksight_parser(commands)
     add_report_parser(commands)
     add_build_history_parser(commands)
+    add_athena_parser(commands)
     return parser
 
 

@@ -1,114 +1,41 @@
-"""A small IAM policy evaluator, enough for the dbt runner's identity policy.
+"""The runner policy against recorded calls: which calls it denies, which grants none uses.
 
-It decides one request the way IAM decides it for a single identity policy: an explicit Deny
-that matches wins; otherwise some Allow must match; otherwise the request is implicitly denied.
-A statement matches when one of its actions matches the request's action (`*` and `?`
-wildcards, case-insensitive), one of its resources matches the resource (wildcards,
-case-sensitive) and every condition holds. Conditions: `StringEquals` and `StringLike` (one of
-the listed values must match), and as IAM says, "If the key that you specify in a policy
-condition is not present in the request context, the values do not match" (the condition is
-false). A request needing several resources (a Glue table call needs the catalog, the database
-and the table) is allowed only when each of them is. `NotAction`, `NotResource` and other
-condition operators are not used by the policy and are refused rather than guessed.
+The evaluator itself is shipped (bedrock_costs.iam_policy, also used by `athena check`); this
+module adds what only the tests need: requests of a call recorded by the local Athena
+(athena_local.aws_calls) and the unused-grant verdict.
 """
 
 from __future__ import annotations
 
-import functools
 import json
-import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-PLACEHOLDERS = (
-    "REGION",
-    "ACCOUNT_ID",
-    "WORK_GROUP",
-    "SCHEMA",
-    "LOG_BUCKET",
-    "LOG_PREFIX",
-    "RESULTS_BUCKET",
-    "RESULTS_PREFIX",
-    "DATA_BUCKET",
-    "DATA_PREFIX",
-    "SALT_BUCKET",
-    "SALT_PREFIX",
+from bedrock_costs.iam_policy import (
+    PLACEHOLDERS,
+    Request,
+    as_list,
+    decide,
+    fill,
+    load_filled,
+    statement_matches,
+    wildcard,
 )
-SUPPORTED_KEYS = {"Sid", "Effect", "Action", "Resource", "Condition"}
-SUPPORTED_OPERATORS = {"StringEquals", "StringLike"}
 
-
-def as_list(value: str | list[str]) -> list[str]:
-    return [value] if isinstance(value, str) else list(value)
-
-
-def fill(text: str, values: dict[str, str]) -> dict[str, Any]:
-    """The policy JSON with its placeholders replaced in one pass (a value is never re-read)."""
-    names = sorted(values, key=len, reverse=True)
-    pattern = re.compile("|".join(re.escape(name) for name in names))
-    return json.loads(pattern.sub(lambda m: values[m.group(0)], text))
-
-
-def load_filled(path: Path, values: dict[str, str]) -> dict[str, Any]:
-    return fill(path.read_text(), values)
-
-
-@functools.lru_cache(maxsize=4096)
-def _compiled(pattern: str, ignore_case: bool) -> re.Pattern[str]:
-    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.compile(regex, re.S | (re.I if ignore_case else 0))
-
-
-def wildcard(pattern: str, value: str, ignore_case: bool = False) -> bool:
-    return _compiled(pattern, ignore_case).fullmatch(value) is not None
-
-
-@dataclass(frozen=True)
-class Request:
-    action: str
-    resource: str
-    context: tuple[tuple[str, str], ...] = ()
-
-    def value(self, key: str) -> str | None:
-        return dict(self.context).get(key)
-
-
-def _conditions_hold(condition: dict[str, dict[str, Any]], request: Request) -> bool:
-    for operator, keys in condition.items():
-        if operator not in SUPPORTED_OPERATORS:
-            raise ValueError(f"condition operator {operator} is not supported by this evaluator")
-        for key, expected in keys.items():
-            actual = request.value(key)
-            if actual is None:  # the key is absent from the request: the condition is false
-                return False
-            if operator == "StringEquals":
-                if actual not in as_list(expected):
-                    return False
-            elif not any(wildcard(p, actual) for p in as_list(expected)):
-                return False
-    return True
-
-
-def statement_matches(statement: dict[str, Any], request: Request) -> bool:
-    unsupported = set(statement) - SUPPORTED_KEYS
-    if unsupported:
-        raise ValueError(f"statement keys not supported by this evaluator: {sorted(unsupported)}")
-    if not any(wildcard(a, request.action, True) for a in as_list(statement["Action"])):
-        return False
-    if not any(wildcard(r, request.resource) for r in as_list(statement["Resource"])):
-        return False
-    return _conditions_hold(statement.get("Condition", {}), request)
-
-
-def decide(policy: dict[str, Any], request: Request) -> str:
-    """`deny` (an explicit Deny matched), `allow`, or `implicit` (nothing allowed it)."""
-    statements = policy["Statement"]
-    if any(s["Effect"] == "Deny" and statement_matches(s, request) for s in statements):
-        return "deny"
-    if any(s["Effect"] == "Allow" and statement_matches(s, request) for s in statements):
-        return "allow"
-    return "implicit"
+__all__ = [
+    "PLACEHOLDERS",
+    "Request",
+    "Verdict",
+    "allowed",
+    "as_list",
+    "check",
+    "decide",
+    "fill",
+    "granted",
+    "load_filled",
+    "requests_of",
+    "used_grants",
+]
 
 
 def requests_of(call: dict[str, Any]) -> list[Request]:

@@ -64,6 +64,8 @@ FETCH = ["logs", "fetch", "--bucket", "my-logs"]
         ),
         (["build-history", "--from", "yesterday"], "argument --from: expected a date"),
         (["quicksight", "deploy"], "the following arguments are required: --schema"),
+        (["athena"], "the following arguments are required: COMMAND"),
+        (["athena", "check", "--region", "Virginia"], "argument --region: expected a Region"),
     ],
 )
 def test_a_wrong_argument_is_a_usage_error_that_names_it(
