@@ -238,3 +238,47 @@ def test_every_relative_link_of_the_docs_reaches_a_file_and_heading() -> None:
                 assert anchor in _anchors(path.read_text()), f"{page.name}: {target[0]}#{anchor}"
             checked += 1
     assert checked >= 10, checked
+
+
+PRICE_SEEDS = ("bedrock_model_prices", "bedrock_price_rules", "bedrock_long_context_rules")
+
+
+def reference_keys_in(source: str) -> set[str]:
+    """The keys of a price row's citation: `[ref A B]` gives {'ref A', 'ref B'}, `[audit 1.1]`
+    gives {'audit N'}; tags such as [derived] or [unverified] are not keys."""
+    keys: set[str] = set()
+    for inside in re.findall(r"\[([^\]]+)\]", source):
+        words = inside.split()
+        if words[0] == "ref":
+            keys |= {f"ref {word}" for word in words[1:]}
+        elif words[0] == "audit":
+            keys.add("audit N")
+    return keys
+
+
+def test_every_price_row_cites_a_source_the_docs_explain() -> None:
+    import csv
+
+    explained = set(
+        re.findall(
+            r"^\| (ref [A-Z]+|audit N|2nd) \|",
+            (PROJECT_DIR / "docs" / "price-sources.md").read_text(),
+            re.M,
+        )
+    )
+    assert {"ref A", "ref LL", "audit N"} <= explained
+    used: set[str] = set()
+    for seed in PRICE_SEEDS:
+        with (PROJECT_DIR / "seeds" / f"{seed}.csv").open(newline="") as handle:
+            for number, row in enumerate(csv.DictReader(handle), start=2):
+                assert row["source"].strip(), f"{seed}.csv line {number} cites no source"
+                used |= reference_keys_in(row["source"])
+    assert used, "no row uses a reference key: the parsing is broken"
+    assert used <= explained, (
+        f"keys used in the seeds but not in docs/price-sources.md: {used - explained}"
+    )
+    assert reference_keys_in("x [ref A B]; y [audit 1.1 error 5] [derived]") == {
+        "ref A",
+        "ref B",
+        "audit N",
+    }
