@@ -66,6 +66,11 @@ def dbt_test(logs: Path, work: Path, test_name: str) -> str:
             "assert_dim_tenants_reconciles_to_invocations",
         ),
         (
+            f"""update {MARTS}.dim_tenants
+            set estimated_cost_usd = estimated_cost_usd + 0.000000001 where tenant_id = 'globex'""",
+            "assert_dim_tenants_reconciles_to_invocations",
+        ),
+        (
             f"""update {MARTS}.fct_bedrock_invocations set input_tokens = input_tokens + 1
             where request_id = 'b1000000-0000-4000-8000-000000000001'""",
             "assert_tokens_reconcile_from_staging_to_facts",

@@ -40,6 +40,7 @@ tenant_activity as (
         cast(sum(invocation_count) as bigint) as invocation_count,
         cast(sum(total_tokens) as bigint) as total_tokens,
         cast(sum(total_cost_usd) as {{ money_type() }}) as total_cost_usd,
+        cast(sum(estimated_cost_usd) as {{ money_type() }}) as estimated_cost_usd,
         cast(sum(unpriced_invocation_count) as bigint) as unpriced_invocation_count,
         count(distinct model_id) as model_count,
         min(usage_date) as first_usage_date,
@@ -83,6 +84,7 @@ final as (
         tenant_activity.invocation_count,
         tenant_activity.total_tokens,
         tenant_activity.total_cost_usd,
+        tenant_activity.estimated_cost_usd,
         tenant_activity.unpriced_invocation_count,
         tenant_activity.model_count,
         tenant_activity.tenant_id = {{ sql_string_literal(var('unattributed_tenant_id')) }}
