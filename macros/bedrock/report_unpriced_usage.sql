@@ -35,7 +35,7 @@
     {% endif %}
     {% do lines.append(
         'To price them: add a row per model, Region and scope to seeds/bedrock_model_prices.csv'
-        ~ ' (README, "Changing a price"), then dbt seed --select bedrock_model_prices and'
+        ~ ' (docs/pricing.md, "Changing a price"), then dbt seed --select bedrock_model_prices and'
         ~ " dbt build --vars '{backfill_from: <first day>, backfill_to: <last day>}'."
     ) %}
     {% do log(lines | join('\n'), info=True) %}

@@ -58,7 +58,7 @@
             "var hashed_tag_keys is set, so the hashes need a secret salt: write it to a file "
             ~ "only the runner can read (e.g. `openssl rand -hex 32 > ~/.bedrock-costs-salt; "
             ~ "chmod 600 ~/.bedrock-costs-salt`) and set the environment variable "
-            ~ 'BEDROCK_COSTS_TAG_HASH_SALT_FILE' ~ " to its absolute path (README, Hashed tag keys)."
+            ~ 'BEDROCK_COSTS_TAG_HASH_SALT_FILE' ~ " to its absolute path (docs/configuration.md, Hashed tag keys)."
         ) }}
     {% endif %}
     {% if modules.re.search("['\\\\*?\\[\\]{}\\x00-\\x1f]", path) %}
@@ -97,7 +97,7 @@
     {% if found.columns[0].values()[0] == 0 %}
         {{ exceptions.raise_compiler_error(
             "The salt file " ~ (path | tojson) ~ " (environment variable BEDROCK_COSTS_TAG_HASH_SALT_FILE"
-            ~ ") does not exist; var hashed_tag_keys needs it (README, Hashed tag keys)."
+            ~ ") does not exist; var hashed_tag_keys needs it (docs/configuration.md, Hashed tag keys)."
         ) }}
     {% endif %}
     {% set measured = run_query(
@@ -120,7 +120,7 @@
             ~ "a secret salt (one line, at least " ~ 16 ~ " characters) in "
             ~ "an S3 object only the dbt runner may read, then run `dbt run-operation "
             ~ "create_tag_hash_salt_table --args '{location: s3://my-secret-bucket/salt/}'` "
-            ~ "(README, Hashed tag keys)."
+            ~ "(docs/configuration.md, Hashed tag keys)."
         ) }}
     {% endif %}
     {% set measured = run_query(
@@ -137,7 +137,7 @@
     {% if lines != 1 %}
         {{ exceptions.raise_compiler_error(
             "The salt of var hashed_tag_keys must be one line; " ~ where ~ " holds " ~ lines
-            ~ " non-blank lines (README, Hashed tag keys)."
+            ~ " non-blank lines (docs/configuration.md, Hashed tag keys)."
         ) }}
     {% endif %}
     {% if length < 16 %}
@@ -146,7 +146,7 @@
             ~ ("empty" if length == 0 else "only " ~ length ~ " characters long")
             ~ ": refusing to hash with it, since short values (user ids, e-mail addresses) could "
             ~ "be recovered by hashing candidates. Use at least 16"
-            ~ " random characters, e.g. `openssl rand -hex 32` (README, Hashed tag keys)."
+            ~ " random characters, e.g. `openssl rand -hex 32` (docs/configuration.md, Hashed tag keys)."
         ) }}
     {% endif %}
 {% endmacro %}

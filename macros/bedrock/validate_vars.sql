@@ -24,7 +24,7 @@
         'tag_hash_salt': "a var is written in clear into target/, logs/ and the query text; "
             ~ "the salt of hashed_tag_keys is read at run time instead: on DuckDB from the file "
             ~ "named by the environment variable BEDROCK_COSTS_TAG_HASH_SALT_FILE, on Athena "
-            ~ "from the table made by `dbt run-operation create_tag_hash_salt_table` (README, "
+            ~ "from the table made by `dbt run-operation create_tag_hash_salt_table` (docs/configuration.md, "
             ~ "Hashed tag keys). Keep the same salt to keep the same hashes",
     } %}
     {% for name in passed %}
@@ -35,7 +35,7 @@
         {% elif name not in known %}
             {{ exceptions.raise_compiler_error(
                 "Unknown var '" ~ name ~ "' in --vars. Known vars: " ~ (known | join(', '))
-                ~ " (see the README, Configuration)."
+                ~ " (see docs/configuration.md)."
             ) }}
         {% endif %}
     {% endfor %}

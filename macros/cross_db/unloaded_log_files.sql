@@ -8,7 +8,7 @@
     DuckDB lists the files on disk (glob, without opening them), subtracts the files the base
     table holds, and reads only what is left, by a filter on `filename` that prunes every other
     file. Athena cannot list objects without reading them, so the check is not made there: run
-    the full reconciliation now and then with var reconcile_full_history (see the README).
+    the full reconciliation now and then with var reconcile_full_history (see docs/operations.md).
 #}
 {% macro unloaded_log_lines(window) %}
     {{ return(adapter.dispatch('unloaded_log_lines', 'bedrock_tenant_costs')(window)) }}

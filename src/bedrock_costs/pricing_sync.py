@@ -1596,7 +1596,7 @@ def run_sync(
         if unpriced:
             print(
                 f"{len(unpriced)} model/Region/scope/tier combinations in {database} have no "
-                f'price: add rows to {seed_path} (README, "Changing a price")',
+                f'price: add rows to {seed_path} (docs/pricing.md, "Changing a price")',
                 file=err,
             )
             return EXIT_STALE

@@ -178,7 +178,7 @@ def _normal(column: str, value: Any) -> Any:
 # finds them in the text itself. Same lines, same reasons, same files; the row's id, line hash,
 # preview and byte size are the reader's own (DuckDB keeps only the start of a line over its
 # limit, and measures an undecodable line before U+FFFD replaces its bytes, Trino after), so
-# only those are not compared (README, "Tests").
+# only those are not compared (docs/tests.md).
 READER_REASONS = {"invalid_utf8", "line_too_long"}
 READER_SPECIFIC_COLUMNS = {
     "log_record_id",

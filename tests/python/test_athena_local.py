@@ -7,7 +7,7 @@ and Iceberg connectors on a Glue catalog and S3, after Trino 422's grammar gate,
 equal to DuckDB's, row for row and to the last decimal digit, on the same logs. What it does not
 prove: Athena's own fork of Trino and its limits (bytes scanned, DML timeout, 32 MB rows; the
 100-partition write limit is reproduced with one writer per query), IAM, Lake Formation, and
-Athena's error texts. See README, "Tests".
+Athena's error texts. See docs/tests.md.
 """
 
 from __future__ import annotations

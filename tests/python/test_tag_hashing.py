@@ -258,7 +258,7 @@ def test_hashed_keys_without_a_proper_salt_are_refused_before_anything_is_built(
     )
     assert not run.ok
     assert message in run.output, run.output[-3000:]
-    assert "README, Hashed tag keys" in run.output
+    assert "docs/configuration.md, Hashed tag keys" in run.output
     assert not built_relations(run.database)
 
 
