@@ -255,7 +255,8 @@ class Checker:
         version = config.get("EngineVersion", {}).get("EffectiveEngineVersion") or config.get(
             "EngineVersion", {}
         ).get("SelectedEngineVersion", "")
-        if version and "3" not in version:
+        # AUTO lets Athena pick its newest SQL engine (3); a PySpark work group cannot run dbt
+        if version not in ("", "AUTO", "Athena engine version 3"):
             self.add("missing", check, f"runs {version}: the project needs Athena engine version 3")
         output = config.get("ResultConfiguration", {}).get("OutputLocation")
         if output and config.get("EnforceWorkGroupConfiguration"):

@@ -337,6 +337,24 @@ def test_no_logs_and_no_raw_table_are_named(
     assert "WARN     raw table bedrock_raw.invocation_logs_raw: missing: the first run" in out
 
 
+def test_a_work_group_on_another_engine_is_named(
+    aws: None, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    outputs = deploy(PARAMETERS)
+    deliver_logs_and_create_the_raw_table()
+    boto3.client("athena", region_name=REGION).create_work_group(
+        Name="spark",
+        Configuration={
+            "EnforceWorkGroupConfiguration": True,
+            "BytesScannedCutoffPerQuery": 10**11,
+            "EngineVersion": {"SelectedEngineVersion": "PySpark engine version 3"},
+        },
+    )
+    code, out = check(outputs, vars_file(tmp_path), capsys, monkeypatch, ATHENA_WORK_GROUP="spark")
+    assert code == 1
+    assert "MISSING  work group spark: runs PySpark engine version 3" in out, out
+
+
 def test_a_raw_table_that_projects_too_little_is_named(
     aws: None, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
