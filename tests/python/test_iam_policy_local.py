@@ -1,7 +1,8 @@
 """The shipped runner policy against the AWS calls a real run makes on the local Athena.
 
-The project is deployed and built twice on the local Athena (the raw table, the salt table of
-hashed_tag_keys made and then replaced, a full build, an incremental build, both hashing a key),
+The project is deployed and built twice on the local Athena (conftest.hashed_athena_build, shared
+with test_tag_hashing_athena: the raw table, the salt table of hashed_tag_keys made and then
+replaced, a full build, an incremental build, both hashing a key),
 which records every S3, Glue and Athena request as IAM names it (tools/athena_local/aws_calls.py).
 The policies in deploy/iam/ (dbt-runner-policy.json and, for hashed tag keys,
 dbt-runner-tag-hash-salt-policy.json), filled in with the local buckets and schema, must allow
@@ -23,14 +24,15 @@ import pytest
 
 import iam_policy
 from athena_local import __main__ as athena_local
-from athena_local_harness import SALT_BUCKET, AthenaProject, start_local_athena, upload_salt
-from dbt_harness import HANDWRITTEN_FIXTURE, HANDWRITTEN_VARS, PROJECT_DIR, materialize_fixture_logs
+from athena_local_harness import SALT_BUCKET, AthenaProject
+from conftest import SALT_FOLDER, HashedAthenaBuild
+from dbt_harness import PROJECT_DIR
 
 pytestmark = [pytest.mark.dbt, pytest.mark.athena]
 
 POLICY = PROJECT_DIR / "deploy" / "iam" / "dbt-runner-policy.json"
 SALT_POLICY = PROJECT_DIR / "deploy" / "iam" / "dbt-runner-tag-hash-salt-policy.json"
-SALT_PREFIX = "salts"
+SALT_PREFIX = SALT_FOLDER
 RESULTS_PREFIX = "results"
 DATA_PREFIX = "tables"
 
@@ -69,25 +71,9 @@ NOT_AUTHORIZED_BY_IAM = ("sts:GetCallerIdentity",)
 
 
 @pytest.fixture(scope="module")
-def recorded(tmp_path_factory: pytest.TempPathFactory) -> tuple[AthenaProject, list[dict]]:
-    state = start_local_athena()
-    root = tmp_path_factory.mktemp("iam-local")
-    logs = materialize_fixture_logs(HANDWRITTEN_FIXTURE, root / "logs")
-    project = AthenaProject.new(state, "iam")
-    project.upload(logs)
-    salt = upload_salt(state, "iam-test-salt-0123456789abcdef", f"{SALT_PREFIX}/{project.schema}")
-    work = root / "athena"
-    hashed = {**HANDWRITTEN_VARS, "hashed_tag_keys": ["userId"]}
-    make_salt_table = ["run-operation", "create_tag_hash_salt_table", "--args"]
-    steps = [
-        project.create_raw_table(work),
-        project.dbt([*make_salt_table, json.dumps({"location": salt})], work),
-        project.dbt([*make_salt_table, json.dumps({"location": salt, "replace": True})], work),
-        project.dbt(["build"], work, hashed),
-        project.dbt(["build"], work, hashed),
-    ]
-    for step in steps:
-        assert step.ok, step.output[-4000:]
+def recorded(hashed_athena_build: HashedAthenaBuild) -> tuple[AthenaProject, list[dict]]:
+    """The AWS calls of the shared deployment's dbt commands (conftest.hashed_athena_build)."""
+    project = hashed_athena_build.project
     ignored = NOT_ATHENA_ACTIONS + NOT_AUTHORIZED_BY_IAM
     calls = [c for c in project.aws_calls() if c["action"] not in ignored]
     assert calls, "the local endpoint recorded no AWS call: is --request-log on?"

@@ -1,9 +1,10 @@
 """Hashed tag keys on the local Athena: the salt comes from S3, and no table holds a raw value.
 
 The planted records of test_tag_hashing (hashed key `userId` spelled `userId `, `USERID` and
-`\\tuserId`, quarantined lines with long previews and escaped keys) are built with
-`hashed_tag_keys: [userId]` on the local Athena, the salt read from a one-line S3 object through
-the table `create_tag_hash_salt_table` makes, and on DuckDB with the same salt in a file. The marts
+`\\tuserId`, quarantined lines with long previews and escaped keys) are built twice (full,
+then incremental) with `hashed_tag_keys: [userId]` on the local Athena, the salt read from a
+one-line S3 object through the table `create_tag_hash_salt_table` makes, and once on DuckDB with
+the same salt in a file (conftest.hashed_athena_build, shared with test_iam_policy_local). The marts
 must be equal row for row, and every text, array, map and row column of every table and view the
 build made (all schemas but the raw one, which holds the logs and the salt by design) is searched
 for the raw values and for the salt, as is every query the engine was sent.
@@ -11,7 +12,6 @@ for the raw values and for the salt, as is every query the engine was sent.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -23,50 +23,30 @@ from athena_local_harness import (
     athena_marts,
     duckdb_marts,
     mart_differences,
-    start_local_athena,
-    upload_salt,
 )
-from dbt_harness import HANDWRITTEN_VARS, run_dbt
+from conftest import HashedAthenaBuild
 from test_tag_hashing import (
     ALICE,
     BOB,
     RAW_VALUES,
     SALT,
-    SALT_ENV,
     files_holding,
     hashed,
-    hostile_logs,
-    salt_file,
 )
 
 pytestmark = [pytest.mark.dbt, pytest.mark.athena]
 
-HASHING_VARS = {**HANDWRITTEN_VARS, "hashed_tag_keys": ["userId"], "quarantine_preview_chars": 5000}
 NEEDLES = (*RAW_VALUES, SALT)
 # Types whose values can hold text: searched as text (varchar) or as their JSON form.
 TEXT_TYPES = ("varchar", "char", "array", "map", "row", "json")
 
 
 @pytest.fixture(scope="module")
-def hashed_builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[AthenaProject, Any, Path]:
-    state = start_local_athena()
-    root = tmp_path_factory.mktemp("tag-hashing-athena")
-    logs = hostile_logs(root)
-    project = AthenaProject.new(state, "hashing")
-    project.upload(logs)
-    work = root / "athena"
-    location = json.dumps({"location": upload_salt(state, SALT, f"salts/{project.schema}")})
-    steps = [
-        project.create_raw_table(work),
-        project.dbt(["run-operation", "create_tag_hash_salt_table", "--args", location], work),
-        project.dbt(["build"], work, HASHING_VARS),
-    ]
-    for step in steps:
-        assert step.ok, step.output[-4000:]
-    salt = salt_file(root, SALT + "\n")
-    duck = run_dbt(["build"], logs, root / "duck", HASHING_VARS, env={SALT_ENV: str(salt)})
-    assert duck.ok, duck.output[-4000:]
-    return project, duck, work
+def hashed_builds(hashed_athena_build: HashedAthenaBuild) -> tuple[AthenaProject, Any, Path]:
+    """The shared deployment of conftest.hashed_athena_build (built twice on Athena, once on
+    DuckDB)."""
+    build = hashed_athena_build
+    return build.project, build.duck, build.work
 
 
 def tables_holding(project: AthenaProject, needles: tuple[str, ...]) -> tuple[int, dict[str, list]]:

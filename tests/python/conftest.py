@@ -1,0 +1,62 @@
+"""Builds that several test modules share: made once per session, read by each.
+
+Only what no test changes is shared; a test that changes a build works on its own copy.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+SALT_FOLDER = "salts"
+
+
+@dataclass(frozen=True)
+class HashedAthenaBuild:
+    project: Any  # athena_local_harness.AthenaProject
+    duck: Any  # dbt_harness.DbtRun: the same logs and salt built on DuckDB
+    work: Path  # the dbt work directory of the Athena builds
+
+
+@pytest.fixture(scope="session")
+def hashed_athena_build(tmp_path_factory: pytest.TempPathFactory) -> HashedAthenaBuild:
+    """The hand-written records plus the planted hashing cases of test_tag_hashing, deployed and
+    built twice on the local Athena with `hashed_tag_keys: [userId]`: the raw table, the salt
+    table made from a one-line S3 object and then replaced, a full build and an incremental one.
+    The same logs are built once on DuckDB with the salt in a file. test_tag_hashing_athena
+    checks what the builds hold; test_iam_policy_local checks every AWS call they made against
+    the runner policies (one deployment serves both: about 7 minutes less of `make test`)."""
+    from athena_local_harness import AthenaProject, start_local_athena, upload_salt
+    from dbt_harness import HANDWRITTEN_VARS, run_dbt
+    from test_tag_hashing import SALT, SALT_ENV, hostile_logs, salt_file
+
+    hashing_vars = {
+        **HANDWRITTEN_VARS,
+        "hashed_tag_keys": ["userId"],
+        "quarantine_preview_chars": 5000,
+    }
+    state = start_local_athena()
+    root = tmp_path_factory.mktemp("hashed-athena")
+    logs = hostile_logs(root)
+    project = AthenaProject.new(state, "hashing")
+    project.upload(logs)
+    work = root / "athena"
+    salt = upload_salt(state, SALT, f"{SALT_FOLDER}/{project.schema}")
+    make_salt_table = ["run-operation", "create_tag_hash_salt_table", "--args"]
+    steps = [
+        project.create_raw_table(work),
+        project.dbt([*make_salt_table, json.dumps({"location": salt})], work),
+        project.dbt([*make_salt_table, json.dumps({"location": salt, "replace": True})], work),
+        project.dbt(["build"], work, hashing_vars),
+        project.dbt(["build"], work, hashing_vars),
+    ]
+    for step in steps:
+        assert step.ok, step.output[-4000:]
+    duck_salt = salt_file(root, SALT + "\n")
+    duck = run_dbt(["build"], logs, root / "duck", hashing_vars, env={SALT_ENV: str(duck_salt)})
+    assert duck.ok, duck.output[-4000:]
+    return HashedAthenaBuild(project, duck, work)
