@@ -28,7 +28,7 @@ from typing import Any
 from bedrock_costs.arg_types import region_code
 from bedrock_costs.aws_errors import error_code, explain
 from bedrock_costs.exit_codes import EXIT_FAILURE, EXIT_OK
-from bedrock_costs.iam_policy import Request, as_list, fill, statement_matches
+from bedrock_costs.iam_policy import Request, as_list, decide, fill
 
 RAW_TABLE = "invocation_logs_raw"
 LAYERS = ("staging", "intermediate", "marts", "reference", "semantic")
@@ -139,21 +139,9 @@ class RolePolicies:
             statements += as_list_of_statements(policy_document(document["Document"]))
         return cls(statements)
 
-    def _matching(self, effect: str, request: Request) -> bool:
-        for statement in self.statements:
-            if statement.get("Effect") != effect:
-                continue
-            try:
-                if statement_matches(statement, request):
-                    return True
-            except (KeyError, ValueError) as error:
-                note = f"{statement.get('Sid', '(no Sid)')}: {error}"
-                if note not in self.unevaluated:
-                    self.unevaluated.append(note)
-        return False
-
     def allows(self, request: Request) -> bool:
-        return not self._matching("Deny", request) and self._matching("Allow", request)
+        policy = {"Statement": self.statements}
+        return decide(policy, request, self.unevaluated) == "allow"
 
 
 def as_list_of_statements(document: dict[str, Any]) -> list[dict[str, Any]]:

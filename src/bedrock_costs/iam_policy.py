@@ -104,11 +104,27 @@ def statement_matches(statement: dict[str, Any], request: Request) -> bool:
     return _conditions_hold(statement.get("Condition", {}), request)
 
 
-def decide(policy: dict[str, Any], request: Request) -> str:
-    """`deny` (an explicit Deny matched), `allow`, or `implicit` (nothing allowed it)."""
+def decide(policy: dict[str, Any], request: Request, unevaluated: list[str] | None = None) -> str:
+    """`deny` (an explicit Deny matched), `allow`, or `implicit` (nothing allowed it).
+
+    A statement this evaluator cannot read (NotAction, another condition operator, ...) raises,
+    unless `unevaluated` is given: then it is noted there once (its Sid and why) and counts as
+    not matching, as `athena check` needs for the policies it finds on a role."""
     statements = policy["Statement"]
-    if any(s["Effect"] == "Deny" and statement_matches(s, request) for s in statements):
+
+    def matches(statement: dict[str, Any], effect: str) -> bool:
+        try:
+            return statement["Effect"] == effect and statement_matches(statement, request)
+        except (KeyError, ValueError) as error:
+            if unevaluated is None:
+                raise
+            note = f"{statement.get('Sid', '(no Sid)')}: {error}"
+            if note not in unevaluated:
+                unevaluated.append(note)
+            return False
+
+    if any(matches(s, "Deny") for s in statements):
         return "deny"
-    if any(s["Effect"] == "Allow" and statement_matches(s, request) for s in statements):
+    if any(matches(s, "Allow") for s in statements):
         return "allow"
     return "implicit"

@@ -195,3 +195,22 @@ def test_the_salt_policy_reads_only_the_salt_folder_and_its_table() -> None:
         policy, glue("glue:DeleteTable", "bedrock_raw", "invocation_logs_raw")
     )
     assert not iam_policy.allowed(policy, glue("glue:UpdateTable", "bedrock_raw", "tag_hash_salt"))
+
+
+def test_a_statement_the_evaluator_cannot_read_raises_or_is_noted() -> None:
+    request = iam_policy.Request("s3:GetObject", "arn:aws:s3:::b/k")
+    policy = {
+        "Statement": [
+            {"Sid": "Odd", "Effect": "Allow", "NotAction": "iam:*", "Resource": "*"},
+            {"Sid": "Reads", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"},
+        ]
+    }
+    with pytest.raises(ValueError, match="NotAction"):
+        iam_policy.decide(policy, request)
+    noted: list[str] = []
+    assert iam_policy.decide(policy, request, noted) == "allow"
+    assert iam_policy.decide(policy, request, noted) == "allow"
+    assert len(noted) == 1
+    assert noted[0].startswith("Odd: ")
+    only_odd = {"Statement": policy["Statement"][:1]}
+    assert iam_policy.decide(only_odd, request, noted) == "implicit"
