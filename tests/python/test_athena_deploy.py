@@ -17,14 +17,12 @@ import re
 import subprocess
 import sys
 import warnings
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 import yaml
-from moto import mock_aws
 
 from bedrock_costs.athena_check import policy_document
 from bedrock_costs.cli import main
@@ -162,17 +160,6 @@ def test_the_work_group_enforces_its_settings_and_a_cutoff() -> None:
     assert 'dbt build --exclude-resource-type unit_test --vars "$(cat vars/prod.yml)"' in " ".join(
         task["Command"]
     )
-
-
-@pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    with mock_aws():
-        yield
 
 
 def deploy(parameters: dict[str, str]) -> dict[str, str]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
@@ -12,7 +11,6 @@ import botocore.credentials
 import botocore.session
 import pytest
 from botocore.stub import Stubber
-from moto import mock_aws
 
 from bedrock_costs import logging_setup as ls
 from bedrock_costs.cli import main
@@ -20,19 +18,6 @@ from bedrock_costs.cli import main
 ACCOUNT = "123456789012"  # moto's account
 REGION = "us-east-1"
 BUCKET = "tenant-cost-logs"
-
-
-@pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_REGION"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-    with mock_aws():
-        yield
 
 
 def make_bucket(name: str = BUCKET, region: str = REGION) -> Any:

@@ -5,14 +5,12 @@ from __future__ import annotations
 import gzip
 import io
 import os
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from bedrock_costs import logs_fetch as lf
 from bedrock_costs.cli import main
@@ -60,18 +58,12 @@ OBJECTS: dict[str, bytes] = {
 
 
 @pytest.fixture
-def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    with mock_aws():
-        client = boto3.client("s3", region_name="us-east-1")
-        client.create_bucket(Bucket=BUCKET)
-        for object_key, data in OBJECTS.items():
-            client.put_object(Bucket=BUCKET, Key=object_key, Body=data)
-        yield client
+def s3(aws: None) -> Any:
+    client = boto3.client("s3", region_name="us-east-1")
+    client.create_bucket(Bucket=BUCKET)
+    for object_key, data in OBJECTS.items():
+        client.put_object(Bucket=BUCKET, Key=object_key, Body=data)
+    return client
 
 
 class ListedPrefixes:
