@@ -17,6 +17,7 @@ import re
 import subprocess
 import sys
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -236,33 +237,55 @@ def vars_file(tmp_path: Path, **overrides: Any) -> Path:
     return path
 
 
-def check(
-    outputs: dict[str, str],
-    vars_path: Path,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-    **environment: str,
-) -> tuple[int, str]:
-    monkeypatch.chdir(PROJECT)  # the command reads deploy/iam/ of the repository
-    monkeypatch.setenv("ATHENA_REGION", REGION)
-    monkeypatch.setenv("ATHENA_WORK_GROUP", "bedrock-costs")
-    monkeypatch.setenv("ATHENA_S3_STAGING_DIR", outputs["StagingDir"])
-    monkeypatch.setenv("ATHENA_S3_DATA_DIR", outputs["DataDir"])
-    for name, value in environment.items():
-        monkeypatch.setenv(name, value)
-    code = main(
-        ["athena", "check", "--vars-file", str(vars_path), "--role-arn", outputs["RunnerRoleArn"]]
-    )
-    captured = capsys.readouterr()
-    return code, captured.out + captured.err
+CheckRun = Callable[..., tuple[int, str]]
 
 
-def test_a_deployment_from_the_template_is_ready(
-    aws: None, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    outputs = deploy(PARAMETERS)
+@pytest.fixture
+def stack(aws: None) -> dict[str, str]:
+    """The template deployed (moto), its outputs; no log delivered, no raw table yet."""
+    return deploy(PARAMETERS)
+
+
+@pytest.fixture
+def ready(stack: dict[str, str]) -> dict[str, str]:
+    """The deployment with a delivered log file and the raw table: nothing missing."""
     deliver_logs_and_create_the_raw_table()
-    code, out = check(outputs, vars_file(tmp_path), capsys, monkeypatch)
+    return stack
+
+
+@pytest.fixture
+def check(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> CheckRun:
+    """`bedrock-costs athena check` on a deployment, with the environment of its scheduled run
+    (the stack's outputs), vars overridden by `dbt_vars` and variables by `env`: (exit, output)."""
+    monkeypatch.chdir(PROJECT)  # the command reads deploy/iam/ of the repository
+
+    def run(
+        outputs: dict[str, str],
+        dbt_vars: dict[str, Any] | None = None,
+        env: dict[str, str] | None = None,
+    ) -> tuple[int, str]:
+        environment = {
+            "ATHENA_REGION": REGION,
+            "ATHENA_WORK_GROUP": "bedrock-costs",
+            "ATHENA_S3_STAGING_DIR": outputs["StagingDir"],
+            "ATHENA_S3_DATA_DIR": outputs["DataDir"],
+            **(env or {}),
+        }
+        for name, value in environment.items():
+            monkeypatch.setenv(name, value)
+        vars_path = vars_file(tmp_path, **(dbt_vars or {}))
+        role = outputs["RunnerRoleArn"]
+        code = main(["athena", "check", "--vars-file", str(vars_path), "--role-arn", role])
+        captured = capsys.readouterr()
+        return code, captured.out + captured.err
+
+    return run
+
+
+def test_a_deployment_from_the_template_is_ready(ready: dict[str, str], check: CheckRun) -> None:
+    code, out = check(ready)
     assert code == 0, out
     assert "MISSING" not in out
     assert "OK       permissions ReadBedrockLogsOnly: 1 requests allowed" in out
@@ -270,13 +293,9 @@ def test_a_deployment_from_the_template_is_ready(
     assert "Ready for the first run" in out
 
 
-def test_a_permission_taken_from_the_role_is_named(
-    aws: None, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    outputs = deploy(PARAMETERS)
-    deliver_logs_and_create_the_raw_table()
+def test_a_permission_taken_from_the_role_is_named(ready: dict[str, str], check: CheckRun) -> None:
     iam = boto3.client("iam")
-    role = outputs["RunnerRoleArn"].rsplit("/", 1)[-1]
+    role = ready["RunnerRoleArn"].rsplit("/", 1)[-1]
     document = policy_document(
         iam.get_role_policy(RoleName=role, PolicyName="dbt-runner")["PolicyDocument"]
     )
@@ -284,7 +303,7 @@ def test_a_permission_taken_from_the_role_is_named(
         if statement["Sid"] == "ReadBedrockLogsOnly":
             statement["Action"] = ["s3:GetObjectVersion"]
     iam.put_role_policy(RoleName=role, PolicyName="dbt-runner", PolicyDocument=json.dumps(document))
-    code, out = check(outputs, vars_file(tmp_path), capsys, monkeypatch)
+    code, out = check(ready)
     assert code == 1
     assert (
         f"MISSING  permissions ReadBedrockLogsOnly: role {role} is not allowed s3:GetObject on "
@@ -293,15 +312,9 @@ def test_a_permission_taken_from_the_role_is_named(
     assert "1 missing" in out
 
 
-def test_a_location_under_the_log_prefix_is_named(
-    aws: None, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    outputs = deploy(PARAMETERS)
-    deliver_logs_and_create_the_raw_table()
+def test_a_location_under_the_log_prefix_is_named(ready: dict[str, str], check: CheckRun) -> None:
     under_logs = "s3://example-bedrock-logs/bedrock/tables/"
-    code, out = check(
-        outputs, vars_file(tmp_path), capsys, monkeypatch, ATHENA_S3_DATA_DIR=under_logs
-    )
+    code, out = check(ready, env={"ATHENA_S3_DATA_DIR": under_logs})
     assert code == 1
     assert (
         f"MISSING  location ATHENA_S3_DATA_DIR: {under_logs} overlaps the log prefix "
@@ -309,26 +322,17 @@ def test_a_location_under_the_log_prefix_is_named(
     ) in out, out
 
 
-def test_no_logs_and_no_raw_table_are_named(
-    aws: None, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    outputs = deploy(PARAMETERS)
-    code, out = check(outputs, vars_file(tmp_path), capsys, monkeypatch)
+def test_no_logs_and_no_raw_table_are_named(stack: dict[str, str], check: CheckRun) -> None:
+    code, out = check(stack)
     assert code == 1
     assert "MISSING  logs under s3://example-bedrock-logs/bedrock/: no object under AWSLogs/" in out
     assert "MISSING  raw table bedrock_raw.invocation_logs_raw: missing: dbt run-operation" in out
     # with create_raw_table_on_run_start the first run makes the table: a warning only
-    code, out = check(
-        outputs, vars_file(tmp_path, create_raw_table_on_run_start=True), capsys, monkeypatch
-    )
+    code, out = check(stack, dbt_vars={"create_raw_table_on_run_start": True})
     assert "WARN     raw table bedrock_raw.invocation_logs_raw: missing: the first run" in out
 
 
-def test_a_work_group_on_another_engine_is_named(
-    aws: None, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    outputs = deploy(PARAMETERS)
-    deliver_logs_and_create_the_raw_table()
+def test_a_work_group_on_another_engine_is_named(ready: dict[str, str], check: CheckRun) -> None:
     boto3.client("athena", region_name=REGION).create_work_group(
         Name="spark",
         Configuration={
@@ -337,18 +341,16 @@ def test_a_work_group_on_another_engine_is_named(
             "EngineVersion": {"SelectedEngineVersion": "PySpark engine version 3"},
         },
     )
-    code, out = check(outputs, vars_file(tmp_path), capsys, monkeypatch, ATHENA_WORK_GROUP="spark")
+    code, out = check(ready, env={"ATHENA_WORK_GROUP": "spark"})
     assert code == 1
     assert "MISSING  work group spark: runs PySpark engine version 3" in out, out
 
 
 def test_a_raw_table_that_projects_too_little_is_named(
-    aws: None, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    ready: dict[str, str], check: CheckRun
 ) -> None:
-    outputs = deploy(PARAMETERS)
-    deliver_logs_and_create_the_raw_table()
-    wider = vars_file(tmp_path, bedrock_log_regions=["us-east-1", "eu-west-1", "ap-south-1"])
-    code, out = check(outputs, wider, capsys, monkeypatch)
+    wider = {"bedrock_log_regions": ["us-east-1", "eu-west-1", "ap-south-1"]}
+    code, out = check(ready, dbt_vars=wider)
     assert code == 1
     assert "projection.log_region.values lacks ap-south-1" in out
 
