@@ -58,7 +58,8 @@
             "var hashed_tag_keys is set, so the hashes need a secret salt: write it to a file "
             ~ "only the runner can read (e.g. `openssl rand -hex 32 > ~/.bedrock-costs-salt; "
             ~ "chmod 600 ~/.bedrock-costs-salt`) and set the environment variable "
-            ~ 'BEDROCK_COSTS_TAG_HASH_SALT_FILE' ~ " to its absolute path (docs/configuration.md, Hashed tag keys)."
+            ~ 'BEDROCK_COSTS_TAG_HASH_SALT_FILE' ~ " to its absolute path"
+            ~ " (docs/configuration.md, Hashed tag keys)."
         ) }}
     {% endif %}
     {% if modules.re.search("['\\\\*?\\[\\]{}\\x00-\\x1f]", path) %}
@@ -97,7 +98,8 @@
     {% if found.columns[0].values()[0] == 0 %}
         {{ exceptions.raise_compiler_error(
             "The salt file " ~ (path | tojson) ~ " (environment variable BEDROCK_COSTS_TAG_HASH_SALT_FILE"
-            ~ ") does not exist; var hashed_tag_keys needs it (docs/configuration.md, Hashed tag keys)."
+            ~ ") does not exist; var hashed_tag_keys needs it"
+            ~ " (docs/configuration.md, Hashed tag keys)."
         ) }}
     {% endif %}
     {% set measured = run_query(
@@ -146,7 +148,8 @@
             ~ ("empty" if length == 0 else "only " ~ length ~ " characters long")
             ~ ": refusing to hash with it, since short values (user ids, e-mail addresses) could "
             ~ "be recovered by hashing candidates. Use at least 16"
-            ~ " random characters, e.g. `openssl rand -hex 32` (docs/configuration.md, Hashed tag keys)."
+            ~ " random characters, e.g. `openssl rand -hex 32`"
+            ~ " (docs/configuration.md, Hashed tag keys)."
         ) }}
     {% endif %}
 {% endmacro %}

@@ -24,8 +24,8 @@
         'tag_hash_salt': "a var is written in clear into target/, logs/ and the query text; "
             ~ "the salt of hashed_tag_keys is read at run time instead: on DuckDB from the file "
             ~ "named by the environment variable BEDROCK_COSTS_TAG_HASH_SALT_FILE, on Athena "
-            ~ "from the table made by `dbt run-operation create_tag_hash_salt_table` (docs/configuration.md, "
-            ~ "Hashed tag keys). Keep the same salt to keep the same hashes",
+            ~ "from the table made by `dbt run-operation create_tag_hash_salt_table` "
+            ~ "(docs/configuration.md, Hashed tag keys). Keep the same salt to keep the same hashes",
     } %}
     {% for name in passed %}
         {% if name in removed %}
