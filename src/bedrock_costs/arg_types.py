@@ -43,6 +43,9 @@ _REGION_CODE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 # Today's rule is 3-63 of [a-z0-9.-]; buckets made in us-east-1 before March 2018 may also hold
 # upper-case letters and underscores, up to 255 characters, so those are accepted too.
 _BUCKET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,254}$")
+# AWS Data Exports' own rule for an export's name (the API's ExportName: 1-128 of [0-9A-Za-z_-]).
+_EXPORT_NAME = re.compile(r"[0-9A-Za-z_-]{1,128}")
+_BILLING_PERIOD = re.compile(r"([0-9]{4})-([0-9]{2})")
 
 
 def int_between(low: int, high: int, what: str) -> Callable[[str], int]:
@@ -81,4 +84,22 @@ def bucket_name(value: str) -> str:
             "expected a bare S3 bucket name like my-bedrock-logs (no s3://, no /; a folder goes "
             f"in --prefix), got {value!r}"
         )
+    return value
+
+
+def export_name(value: str) -> str:
+    """The name of an AWS Data Exports export: 1 to 128 letters, digits, hyphens, underscores."""
+    if not _EXPORT_NAME.fullmatch(value):
+        raise argparse.ArgumentTypeError(
+            "expected a Data Exports export name (1 to 128 letters, digits, - and _, as the "
+            f"Billing console shows it), got {value!r}"
+        )
+    return value
+
+
+def billing_period(value: str) -> str:
+    """A billing period (calendar month) written YYYY-MM, as in BILLING_PERIOD=YYYY-MM."""
+    match = _BILLING_PERIOD.fullmatch(value)
+    if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1:
+        raise argparse.ArgumentTypeError(f"expected a billing period as YYYY-MM, got {value!r}")
     return value

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from bedrock_costs.arg_types import default_database, iso_date, positive_int
 from bedrock_costs.athena_check import add_athena_parser
+from bedrock_costs.bill_fetch import add_bill_parser
 from bedrock_costs.build_history import add_build_history_parser
 from bedrock_costs.exit_codes import EXIT_FAILURE, EXIT_OK
 from bedrock_costs.logging_setup import add_logging_parser
@@ -57,7 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
             "Tools around the bedrock_tenant_costs dbt project: generate sample Bedrock model "
             "invocation logs, summarise the cost marts that `dbt build` produces, and keep the "
             "price seed in step with the AWS Price List. In your AWS account: turn on Bedrock "
-            "model invocation logging (`logging`) and download the logs (`logs fetch`)."
+            "model invocation logging (`logging`), download the logs (`logs fetch`) and a month "
+            "of the CUR 2.0 bill (`bill fetch`)."
         ),
         epilog=(
             "Exit codes: 0 success, 1 the command ran but failed (details on stderr), "
@@ -126,6 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_pricing_parser(commands)
     add_logging_parser(commands)
     add_logs_parser(commands)
+    add_bill_parser(commands)
     add_quicksight_parser(commands)
     add_report_parser(commands)
     add_build_history_parser(commands)

@@ -9,7 +9,9 @@ import pytest
 
 from bedrock_costs.arg_types import (
     account_id,
+    billing_period,
     bucket_name,
+    export_name,
     int_between,
     iso_date,
     positive_int,
@@ -29,6 +31,11 @@ from bedrock_costs.cli import main
         (int_between(1, 64, "workers"), "1", "eight", "expected a whole number"),
         (positive_int, "3", "0", "at least 1"),
         (iso_date, "2026-12-03", "03/12/2026", "YYYY-MM-DD"),
+        (billing_period, "2026-12", "2026-00", "YYYY-MM"),
+        (billing_period, "2026-01", "2026-1", "YYYY-MM"),
+        (billing_period, "2026-11", "2026-11\n", "YYYY-MM"),
+        (export_name, "cur2_hourly-Export", "cur2/../x", "export name"),
+        (export_name, "x" * 128, "x" * 129, "export name"),
     ],
 )
 def test_each_type_takes_a_good_value_and_names_what_a_bad_one_should_be(

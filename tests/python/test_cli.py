@@ -78,7 +78,15 @@ def test_small_amounts_keep_four_decimals() -> None:
 
 @pytest.mark.parametrize(
     "command",
-    [["logging"], ["logging", "enable"], ["logging", "status"], ["logs"], ["logs", "fetch"]],
+    [
+        ["logging"],
+        ["logging", "enable"],
+        ["logging", "status"],
+        ["logs"],
+        ["logs", "fetch"],
+        ["bill"],
+        ["bill", "fetch"],
+    ],
     ids=" ".join,
 )
 def test_aws_command_help_has_an_example_and_exit_codes(
@@ -100,6 +108,7 @@ def test_main_help_lists_the_aws_commands(capsys: pytest.CaptureFixture[str]) ->
     out = capsys.readouterr().out
     assert "logging" in out
     assert "logs" in out
+    assert "bill" in out
 
 
 def test_logging_enable_help_says_bodies_are_off_by_default(
