@@ -12,6 +12,9 @@
         'max_days_per_build', 'freshness_warn_after_hours', 'freshness_error_after_hours',
         'anomaly_multiplier', 'anomaly_window_days', 'anomaly_min_baseline_days',
         'anomaly_min_cost_usd', 'reconcile_full_history',
+        'bedrock_cur_dir', 'bedrock_cur_s3_uri', 'bedrock_cur_schema', 'bedrock_cur_table',
+        'bill_token_tolerance_share', 'bill_cost_tolerance_share', 'bill_cost_tolerance_usd',
+        'max_bill_difference_share',
     ] %}
     {% set passed = invocation_args_dict.get('vars') or {} %}
     {% if passed is string %}{% set passed = fromyaml(passed) or {} %}{% endif %}
@@ -54,7 +57,17 @@
     {% endif %}
     {% do bedrock_tenant_costs.tenant_id_keys() %}
     {% do bedrock_tenant_costs.lookback_days() %}
-    {% for name in ['max_unpriced_share', 'max_unattributed_share'] %}
+    {% set cur_dir = var('bedrock_cur_dir', '') or '' %}
+    {% if modules.re.search("['\\*?\[\]{}\x00-\x1f]", cur_dir | string) %}
+        {{ exceptions.raise_compiler_error(
+            "var bedrock_cur_dir must not contain quotes, backslashes, control characters or "
+            ~ "the glob characters * ? [ ] { }; got: " ~ (cur_dir | tojson)
+        ) }}
+    {% endif %}
+    {% for name in [
+        'max_unpriced_share', 'max_unattributed_share', 'bill_token_tolerance_share',
+        'bill_cost_tolerance_share', 'max_bill_difference_share',
+    ] %}
         {% set value = var(name) %}
         {% if value is not number or value < 0 or value > 1 %}
             {{ exceptions.raise_compiler_error(
@@ -81,7 +94,7 @@
             ~ max_days
         ) }}
     {% endif %}
-    {% for name in ['anomaly_multiplier', 'anomaly_min_cost_usd'] %}
+    {% for name in ['anomaly_multiplier', 'anomaly_min_cost_usd', 'bill_cost_tolerance_usd'] %}
         {% set value = var(name) %}
         {% if value is not number or value < 0 %}
             {{ exceptions.raise_compiler_error(

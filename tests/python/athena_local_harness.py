@@ -124,6 +124,16 @@ class AthenaProject:
                         continue
         return calls
 
+    def upload_bill(self, bill_dir: Path, export_name: str) -> str:
+        """Upload a CUR 2.0 export written by cur_export.write_export beside this project's logs;
+        returns the export's S3 folder (var bedrock_cur_s3_uri)."""
+        s3 = athena_local.aws_client("s3", self.state.endpoint)
+        prefix = f"{self.log_prefix}-bill"
+        for path in sorted(p for p in (bill_dir / export_name).rglob("*") if p.is_file()):
+            key = f"{prefix}/{path.relative_to(bill_dir).as_posix()}"
+            s3.upload_file(str(path), athena_local.LOG_BUCKET, key)
+        return f"s3://{athena_local.LOG_BUCKET}/{prefix}/{export_name}/"
+
     def create_raw_table(self, work_dir: Path) -> DbtRun:
         return self.dbt(["run-operation", "create_bedrock_logs_table"], work_dir)
 

@@ -30,6 +30,7 @@ from athena_local_harness import (
     mart_differences,
     start_local_athena,
 )
+from bedrock_costs.cur_export import write_export
 from dbt_harness import (
     HANDWRITTEN_FIXTURE,
     HANDWRITTEN_VARS,
@@ -38,6 +39,7 @@ from dbt_harness import (
     materialize_fixture_logs,
     run_dbt,
 )
+from handwritten_bill import BILL
 
 pytestmark = [pytest.mark.dbt, pytest.mark.athena]
 BEDROCK_COSTS = Path(sys.executable).parent / "bedrock-costs"
@@ -238,10 +240,28 @@ def handwritten(local_athena: Any, tmp_path_factory: pytest.TempPathFactory) -> 
     project.upload(logs)
     made = project.create_raw_table(root / "athena")
     assert made.ok, made.output[-4000:]
-    athena = project.dbt(["build"], root / "athena", HANDWRITTEN_VARS)
+    # with the hand-built bill (Parquet, as Data Exports writes it for Athena), so that the
+    # reconciliation marts are compared too
+    write_export(root / "bill", "cur2", "2026-10", BILL, file_format="parquet", parts=2)
+    bill_vars = {
+        "bedrock_cur_s3_uri": project.upload_bill(root / "bill", "cur2"),
+        "bedrock_cur_table": "bedrock_cur",
+    }
+    made = project.dbt(["run-operation", "create_bedrock_cur_table"], root / "athena", bill_vars)
+    assert made.ok, made.output[-4000:]
+    tolerance = {"bill_cost_tolerance_usd": 0}
+    athena = project.dbt(["build"], root / "athena", {**HANDWRITTEN_VARS, **bill_vars, **tolerance})
     assert athena.ok, athena.output[-6000:]
-    duck = run_dbt(["build"], logs, root / "duck", HANDWRITTEN_VARS)
+    duck = run_dbt(
+        ["build"],
+        logs,
+        root / "duck",
+        {**HANDWRITTEN_VARS, "bedrock_cur_dir": str(root / "bill"), **tolerance},
+    )
     assert duck.ok, duck.output[-6000:]
+    assert (
+        duck.query("select count(*) from bedrock_marts.fct_bedrock_bill_reconciliation")[0][0] > 10
+    )
     return project, root, duck
 
 

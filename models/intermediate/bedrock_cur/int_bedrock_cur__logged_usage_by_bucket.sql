@@ -1,0 +1,125 @@
+{#
+    The logged usage in the bill's terms: one row per usage day, account, source Region, model,
+    token class, routing scope (global or regional: geo and in-Region calls share one usage type),
+    service tier, context tier and tenant, with its tokens and estimated cost. Only the days of
+    the billing periods the bill holds, so that a month without a bill is not "logged, not
+    billed".
+
+    estimated_cost_usd is null when any invocation of the row has no price for the class (the
+    estimate is then unknown, never a partial sum).
+#}
+
+{%- set token_classes = [
+    ('input', 'input_tokens', 'input_cost_usd'),
+    ('output', 'output_tokens', 'output_cost_usd'),
+    ('cache_read', 'cache_read_input_tokens', 'cache_read_cost_usd'),
+    ('cache_write_5m', 'cache_write_5m_input_tokens', 'cache_write_5m_cost_usd'),
+    ('cache_write_1h', 'cache_write_1h_input_tokens', 'cache_write_1h_cost_usd'),
+] -%}
+
+with
+
+invocations as (
+
+    select * from {{ ref('fct_bedrock_invocations') }}
+
+),
+
+model_prices as (
+
+    select * from {{ ref('int_pricing__model_prices') }}
+
+),
+
+bill_lines as (
+
+    select * from {{ ref('int_bedrock_cur__usage_lines_resolved') }}
+
+),
+
+billing_periods as (
+
+    select distinct billing_period
+    from bill_lines
+    where billing_period is not null
+
+),
+
+invocations_in_billed_periods as (
+
+    select invocations.*
+    from invocations
+    inner join billing_periods
+        on cast(date_trunc('month', invocations.usage_date) as date) = billing_periods.billing_period
+
+),
+
+-- the marts keep one cache-write cost; the bill has one line per duration: price each part
+-- with the invocation's own price row, as int_bedrock__invocations_priced did
+with_cache_write_costs as (
+
+    select
+        invocations_in_billed_periods.*,
+        case
+            when invocations_in_billed_periods.pricing_status = 'priced'
+                then {{ tokens_cost_usd(
+                    'invocations_in_billed_periods.cache_write_5m_input_tokens',
+                    'model_prices.cache_write_5m_usd_per_1m_tokens'
+                ) }}
+        end as cache_write_5m_cost_usd,
+        case
+            when invocations_in_billed_periods.pricing_status = 'priced'
+                then {{ tokens_cost_usd(
+                    'invocations_in_billed_periods.cache_write_1h_input_tokens',
+                    'model_prices.cache_write_1h_usd_per_1m_tokens'
+                ) }}
+        end as cache_write_1h_cost_usd
+    from invocations_in_billed_periods
+    left join model_prices
+        on invocations_in_billed_periods.price_id = model_prices.price_id
+
+),
+
+token_class_usage as (
+
+    {%- for class_name, tokens, cost in token_classes %}
+    {%- if not loop.first %}
+
+    union all
+    {% endif %}
+
+    select
+        usage_date,
+        account_id as usage_account_id,
+        region,
+        model_id,
+        '{{ class_name }}' as token_class,
+        case when routing_scope = 'global' then 'global' else 'regional' end as routing_scope,
+        service_tier,
+        context_tier,
+        tenant_id,
+        {{ tokens }} as tokens,
+        {{ cost }} as estimated_cost_usd
+    from with_cache_write_costs
+    where {{ tokens }} > 0
+    {%- endfor %}
+
+),
+
+final as (
+
+    select
+        {{ bill_bucket_columns() | join(',\n        ') }},
+        tenant_id,
+        count(*) as invocation_count,
+        cast(sum(tokens) as bigint) as logged_tokens,
+        case
+            when count(estimated_cost_usd) = count(*)
+                then cast(sum(estimated_cost_usd) as {{ money_type() }})
+        end as estimated_cost_usd
+    from token_class_usage
+    group by {{ bill_bucket_columns() | join(', ') }}, tenant_id
+
+)
+
+select * from final
