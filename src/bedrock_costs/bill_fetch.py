@@ -30,8 +30,6 @@ import os
 import posixpath
 import re
 import sys
-import threading
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, TextIO
@@ -44,9 +42,8 @@ from bedrock_costs.logs_fetch import (
     MANIFEST_NAME,
     PART_SUFFIX,
     LogObject,
-    Progress,
     Target,
-    download,
+    download_targets,
     make_s3_client,
 )
 from bedrock_costs.logs_fetch import Manifest as DownloadRecord
@@ -380,35 +377,16 @@ def fetch_bill(
     )
     if not unchanged:
         local.unlink(missing_ok=True)  # no manifest while the local month changes
-    meter = Progress(len(targets), err, enabled=progress)
-    lock = threading.Lock()
-    with ThreadPoolExecutor(max_workers=request.workers) as pool:
-        futures = {
-            pool.submit(download, s3, request.bucket, target, record): target.item
-            for target in targets
-        }
-        for future in as_completed(futures):
-            item = futures[future]
-            try:
-                fetched = future.result()
-            except Exception as error:
-                message = (
-                    str(error)
-                    if isinstance(error, OSError)
-                    else explain(
-                        error, action="s3:GetObject", resource=f"s3://{request.bucket}/{item.key}"
-                    )
-                )
-                with lock:
-                    stats.failures.append(message)
-            else:
-                with lock:
-                    if fetched:
-                        stats.downloaded += 1
-                        stats.bytes_downloaded += item.size
-                    else:
-                        stats.skipped += 1
-            meter.advance(item.size)
+    download_targets(
+        s3,
+        request.bucket,
+        targets,
+        record,
+        stats,
+        workers=request.workers,
+        err=err,
+        progress=progress,
+    )
     if stats.failures:
         return stats
     stats.removed = remove_stale(request, targets)

@@ -39,7 +39,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path, PurePosixPath
-from typing import Any, Final, TextIO
+from typing import Any, Final, Protocol, TextIO
 
 from bedrock_costs.arg_types import account_id, bucket_name, int_between, iso_date, region_code
 from bedrock_costs.aws_errors import explain
@@ -398,6 +398,56 @@ class Progress:
             self.stream.flush()
 
 
+class DownloadCounts(Protocol):
+    """What a download run counts (FetchStats here, BillStats in bill_fetch)."""
+
+    downloaded: int
+    skipped: int
+    bytes_downloaded: int
+    failures: list[str]
+
+
+def download_targets(
+    s3: Any,
+    bucket: str,
+    targets: list[Target],
+    record: Manifest,
+    stats: DownloadCounts,
+    *,
+    workers: int,
+    err: TextIO,
+    progress: bool,
+) -> None:
+    """Download ``targets`` in parallel (skipping those ``record`` shows present), counting into
+    ``stats``: a failed download is a message in ``stats.failures``, never an exception."""
+    meter = Progress(len(targets), err, enabled=progress)
+    lock = threading.Lock()
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = {
+            pool.submit(download, s3, bucket, target, record): target.item for target in targets
+        }
+        for future in as_completed(futures):
+            item = futures[future]
+            try:
+                fetched = future.result()
+            except Exception as error:
+                message = (
+                    str(error)
+                    if isinstance(error, OSError)
+                    else explain(error, action="s3:GetObject", resource=f"s3://{bucket}/{item.key}")
+                )
+                with lock:
+                    stats.failures.append(message)
+            else:
+                with lock:
+                    if fetched:
+                        stats.downloaded += 1
+                        stats.bytes_downloaded += item.size
+                    else:
+                        stats.skipped += 1
+            meter.advance(item.size)
+
+
 def fetch_logs(
     request: FetchRequest, s3: Any, *, progress: bool = True, stderr: TextIO | None = None
 ) -> FetchStats:
@@ -414,35 +464,16 @@ def fetch_logs(
     objects = list_objects(s3, request, stats)
     targets, stats.refused = plan_targets(request.out, request.root, objects)
     manifest = Manifest(request.out)
-    meter = Progress(len(targets), err, enabled=progress)
-    lock = threading.Lock()
-    with ThreadPoolExecutor(max_workers=request.workers) as pool:
-        futures = {
-            pool.submit(download, s3, request.bucket, target, manifest): target.item
-            for target in targets
-        }
-        for future in as_completed(futures):
-            item = futures[future]
-            try:
-                fetched = future.result()
-            except Exception as error:
-                message = (
-                    str(error)
-                    if isinstance(error, OSError)
-                    else explain(
-                        error, action="s3:GetObject", resource=f"s3://{request.bucket}/{item.key}"
-                    )
-                )
-                with lock:
-                    stats.failures.append(message)
-            else:
-                with lock:
-                    if fetched:
-                        stats.downloaded += 1
-                        stats.bytes_downloaded += item.size
-                    else:
-                        stats.skipped += 1
-            meter.advance(item.size)
+    download_targets(
+        s3,
+        request.bucket,
+        targets,
+        manifest,
+        stats,
+        workers=request.workers,
+        err=err,
+        progress=progress,
+    )
     return stats
 
 
