@@ -31,7 +31,10 @@ periods_apart as (
     from periods
     where
         abs(billed_cost_usd - estimated_cost_usd)
-        > {{ decimal_literal(var('max_bill_difference_share')) }} * billed_cost_usd
+        > cast(
+            {{ decimal_literal(var('max_bill_difference_share'), 'decimal(38, 6)') }} * billed_cost_usd
+            as {{ money_type() }}
+        )
 
 ),
 

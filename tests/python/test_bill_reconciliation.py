@@ -379,3 +379,24 @@ def test_a_bill_shared_by_many_tenants_is_allocated_in_proportion_and_exactly(
     for key, share in expected.items():
         assert abs(allocated[key] - share) <= tolerance, key
     assert sum(allocated.values()) == sum(billed.values())
+
+
+def test_a_bucket_hundreds_of_millions_of_tokens_apart_is_a_mismatch_not_an_error(
+    tmp_path: Path,
+) -> None:
+    """300,000,000 tokens billed against 10,000 logged: the tolerance arithmetic must not
+    overflow (a share at 15 decimal places times a token count kept 8 integer digits)."""
+    logs = materialize_fixture_logs(HANDWRITTEN_FIXTURE, tmp_path / "logs")
+    write_export(
+        tmp_path / "bill",
+        "cur2",
+        "2026-10",
+        [bill_line("USE1-NovaLite-input-tokens", "300000", "18")],
+    )
+    run = run_dbt_on_handwritten(["build"], logs, tmp_path, _bill_vars(tmp_path / "bill"))
+    assert run.ok, run.output[-4000:]
+    assert run.query(
+        f"select reconciliation_status, token_difference"
+        f" from {MARTS}.fct_bedrock_bill_reconciliation"
+        f" where model_id = '{NOVA_LITE}' and token_class = 'input'"
+    ) == [("token_mismatch", Decimal(300_000_000 - 10_000))]

@@ -47,7 +47,11 @@ typed as (
     select
         export_name,
         source_file,
-        try_cast(billing_period || '-01' as date) as billing_period,
+        -- the BILLING_PERIOD=YYYY-MM folder of the file, else the line's own period start
+        coalesce(
+            try_cast(billing_period || '-01' as date),
+            try_cast(substr(trim(bill_billing_period_start_date), 1, 10) as date)
+        ) as billing_period,
         trim(bill_payer_account_id) as payer_account_id,
         trim(bill_billing_entity) as billing_entity,
         trim(line_item_usage_account_id) as usage_account_id,
@@ -78,7 +82,7 @@ bedrock_lines as (
     where
         product_code in ('AmazonBedrock', 'AmazonBedrockService')
         or product_name like '%(Amazon Bedrock Edition)'
-        or resource_id like 'arn:aws:bedrock:%'
+        or resource_id like 'arn:aws%:bedrock:%'
 
 ),
 
@@ -108,7 +112,11 @@ parsed as (
         )) as modifiers_text,
         {{ regex_group('resource_id', '^arn:aws[a-z-]*:bedrock:[^:]*::foundation-model/(.+)$', 1) }}
             as resource_model_id,
-        trim(replace(product_name, '(Amazon Bedrock Edition)', '')) as product_model_name
+        trim(replace(product_name, '(Amazon Bedrock Edition)', '')) as product_model_name,
+        case
+            when line_item_type in ('Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage') then 'usage'
+            else 'adjustment'
+        end as line_kind
     from bedrock_lines
 
 ),
@@ -125,10 +133,7 @@ final as (
         usage_type,
         usage_operation,
         line_item_type,
-        case
-            when line_item_type in ('Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage') then 'usage'
-            else 'adjustment'
-        end as line_kind,
+        line_kind,
         pricing_unit,
         resource_id,
         iam_principal,
@@ -180,8 +185,10 @@ final as (
         net_unblended_cost_usd,
 
         -- booleans
+        -- (an adjustment, such as a tax line, may have no usage amount)
         (
-            usage_start_at is not null and usage_amount is not null and unblended_cost_usd is not null
+            usage_start_at is not null and unblended_cost_usd is not null
+            and (usage_amount is not null or line_kind = 'adjustment')
         ) as is_readable,
 
         -- dates and timestamps
