@@ -30,3 +30,14 @@
 
 {# Factors of the price rules (e.g. 1.10 for a 10 % regional premium), exact. #}
 {% macro price_multiplier_type() %}decimal(12, 6){% endmacro %}
+
+{#-
+    The sum of a money column over a group, or null when any row of the group is null: an
+    estimate with an unpriced part is unknown, never a partial sum (sum() would skip the nulls).
+-#}
+{% macro money_sum_when_complete(column) %}
+    case
+        when count({{ column }}) = count(*)
+            then cast(sum({{ column }}) as {{ bedrock_tenant_costs.money_type() }})
+    end
+{%- endmacro %}

@@ -10,16 +10,11 @@
 {% endmacro %}
 
 {% macro duckdb__money_divided_by_days(money_expression, days_expression) %}
-    {%- set femto = 'cast(cast(' ~ money_expression ~ ' as ' ~ bedrock_tenant_costs.money_type()
-        ~ ') * 1000000000000000 as hugeint)' -%}
+    {%- set femto = 'cast(' ~ bedrock_tenant_costs.money_in_femto_usd(money_expression) ~ ' as hugeint)' -%}
     {%- set days = 'cast(' ~ days_expression ~ ' as hugeint)' -%}
-    cast(
-        cast(
-            sign({{ femto }}) * ((2 * abs({{ femto }}) + {{ days }}) // (2 * {{ days }}))
-            as decimal(38, 0)
-        ) * cast('0.000000000000001' as decimal(38, 15))
-        as {{ bedrock_tenant_costs.money_type() }}
-    )
+    {{ bedrock_tenant_costs.femto_usd_as_money(
+        'sign(' ~ femto ~ ') * ((2 * abs(' ~ femto ~ ') + ' ~ days ~ ') // (2 * ' ~ days ~ '))'
+    ) }}
 {% endmacro %}
 
 {% macro default__money_divided_by_days(money_expression, days_expression) %}

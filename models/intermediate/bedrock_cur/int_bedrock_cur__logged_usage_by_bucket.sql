@@ -113,10 +113,7 @@ final as (
         tenant_id,
         count(*) as invocation_count,
         cast(sum(tokens) as bigint) as logged_tokens,
-        case
-            when count(estimated_cost_usd) = count(*)
-                then cast(sum(estimated_cost_usd) as {{ money_type() }})
-        end as estimated_cost_usd
+        {{ money_sum_when_complete('estimated_cost_usd') }} as estimated_cost_usd
     from token_class_usage
     group by {{ bill_bucket_columns() | join(', ') }}, tenant_id
 

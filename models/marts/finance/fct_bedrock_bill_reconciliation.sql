@@ -37,10 +37,7 @@ logged_buckets as (
         {{ bucket_columns | join(',\n        ') }},
         cast(sum(invocation_count) as bigint) as logged_invocation_count,
         cast(sum(logged_tokens) as bigint) as logged_tokens,
-        case
-            when count(estimated_cost_usd) = count(*)
-                then cast(sum(estimated_cost_usd) as {{ money_type() }})
-        end as estimated_cost_usd
+        {{ money_sum_when_complete('estimated_cost_usd') }} as estimated_cost_usd
     from logged_usage
     group by {{ range(1, bucket_columns | length + 1) | join(', ') }}
 

@@ -129,10 +129,7 @@ tenant_days as (
         tenant_id,
         model_id,
         cast(sum(logged_tokens) as bigint) as logged_tokens,
-        case
-            when count(estimated_cost_usd) = count(*)
-                then cast(sum(estimated_cost_usd) as {{ money_type() }})
-        end as estimated_cost_usd,
+        {{ money_sum_when_complete('estimated_cost_usd') }} as estimated_cost_usd,
         cast(sum(billed_cost_usd) as {{ money_type() }}) as billed_cost_usd
     from shares
     group by usage_date, tenant_id, model_id
