@@ -7,10 +7,12 @@ one running engine without seeing each other's tables or logs.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -45,9 +47,16 @@ JSON_COLUMNS = {"cost_by_model_json", "latest_tags_json"}
 
 
 def start_local_athena() -> athena_local.State:
-    """The running local Athena, started if needed; a missing prerequisite fails the test."""
+    """The running local Athena, started if needed; a missing prerequisite fails the test.
+
+    Two pytest-xdist workers may both find it stopped: the first to take the lock starts it, the
+    other then finds it running."""
+    path = athena_local.state_dir() / "start.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        return athena_local.start(progress=False)
+        with path.open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            return athena_local.start(progress=False)
     except engine.EngineError as error:
         pytest.fail(f"the local Athena cannot start: {error}", pytrace=False)
 
@@ -56,12 +65,32 @@ def start_local_athena() -> athena_local.State:
 SALT_BUCKET = "athena-local-secrets"
 
 
+@contextmanager
+def engine_use(exclusive: bool = False) -> Iterator[None]:
+    """Hold the local Athena, shared with the tests of other pytest-xdist workers or alone.
+
+    `make test-athena` runs on two workers, so two projects' statements meet in one engine and
+    one request log. A project whose AWS calls a test reads (`records_calls`) runs its dbt
+    commands alone: its call windows then hold its own calls only. Everything else a test sends
+    to the endpoint or to Trino (dbt, queries, uploads, the report) holds it shared.
+    """
+    path = athena_local.state_dir() / "tests.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def upload_salt(state: athena_local.State, salt: str, folder: str) -> str:
     """Put salt as the one-line object of s3://SALT_BUCKET/<folder>/; that folder's URI."""
     s3 = athena_local.aws_client("s3", state.endpoint)
-    if SALT_BUCKET not in {b["Name"] for b in s3.list_buckets()["Buckets"]}:
-        s3.create_bucket(Bucket=SALT_BUCKET)
-    s3.put_object(Bucket=SALT_BUCKET, Key=f"{folder}/salt.txt", Body=(salt + "\n").encode())
+    with engine_use():
+        if SALT_BUCKET not in {b["Name"] for b in s3.list_buckets()["Buckets"]}:
+            s3.create_bucket(Bucket=SALT_BUCKET)
+        s3.put_object(Bucket=SALT_BUCKET, Key=f"{folder}/salt.txt", Body=(salt + "\n").encode())
     return f"s3://{SALT_BUCKET}/{folder}/"
 
 
@@ -72,18 +101,27 @@ class AthenaProject:
     state: athena_local.State
     schema: str
     log_prefix: str
+    # Its dbt commands run alone on the engine, so that aws_calls() holds only theirs.
+    records_calls: bool = False
     # Byte ranges of the endpoint's request log written while this project's dbt commands ran.
     call_windows: list[tuple[int, int]] = field(default_factory=list, compare=False, repr=False)
 
     @classmethod
-    def new(cls, state: athena_local.State, name: str, prefix_root: str = "data") -> AthenaProject:
+    def new(
+        cls,
+        state: athena_local.State,
+        name: str,
+        prefix_root: str = "data",
+        records_calls: bool = False,
+    ) -> AthenaProject:
         suffix = uuid.uuid4().hex[:8]
         # The prefix has a folder named `data` on purpose: the filter that skips Bedrock's data/
         # side objects must match them below the hour folder only, not anywhere in the URI.
-        return cls(state, f"{name}_{suffix}", f"{prefix_root}/{name}-{suffix}")
+        return cls(state, f"{name}_{suffix}", f"{prefix_root}/{name}-{suffix}", records_calls)
 
     def upload(self, logs_dir: Path) -> int:
-        return athena_local.upload_logs(self.state, logs_dir, self.log_prefix)
+        with engine_use():
+            return athena_local.upload_logs(self.state, logs_dir, self.log_prefix)
 
     def env(self) -> dict[str, str]:
         env = athena_local.environment(self.state, self.log_prefix, self.schema)
@@ -100,11 +138,12 @@ class AthenaProject:
         if command[0] in {"build", "test"}:
             command = [*command, "--exclude-resource-type", "unit_test"]
         env, dbt_vars = self.env(), {**self.log_vars(), **(extra_vars or {})}
-        start = _request_log_size()
-        try:
-            return run_dbt(command, None, work_dir, dbt_vars, target="athena", env=env)
-        finally:
-            self.call_windows.append((start, _request_log_size()))
+        with engine_use(exclusive=self.records_calls):
+            start = _request_log_size()
+            try:
+                return run_dbt(command, None, work_dir, dbt_vars, target="athena", env=env)
+            finally:
+                self.call_windows.append((start, _request_log_size()))
 
     def aws_calls(self) -> list[dict[str, Any]]:
         """The AWS calls (as IAM names them) made while this project's dbt commands ran.
@@ -129,9 +168,10 @@ class AthenaProject:
         returns the export's S3 folder (var bedrock_cur_s3_uri)."""
         s3 = athena_local.aws_client("s3", self.state.endpoint)
         prefix = f"{self.log_prefix}-bill"
-        for path in sorted(p for p in (bill_dir / export_name).rglob("*") if p.is_file()):
-            key = f"{prefix}/{path.relative_to(bill_dir).as_posix()}"
-            s3.upload_file(str(path), athena_local.LOG_BUCKET, key)
+        with engine_use():
+            for path in sorted(p for p in (bill_dir / export_name).rglob("*") if p.is_file()):
+                key = f"{prefix}/{path.relative_to(bill_dir).as_posix()}"
+                s3.upload_file(str(path), athena_local.LOG_BUCKET, key)
         return f"s3://{athena_local.LOG_BUCKET}/{prefix}/{export_name}/"
 
     def create_raw_table(self, work_dir: Path) -> DbtRun:
@@ -147,9 +187,10 @@ class AthenaProject:
             schema=self.schema + "_marts",
         )
         try:
-            cursor = connection.cursor()
-            cursor.execute(sql)
-            return [tuple(row) for row in cursor.fetchall()]
+            with engine_use():
+                cursor = connection.cursor()
+                cursor.execute(sql)
+                return [tuple(row) for row in cursor.fetchall()]
         finally:
             connection.close()
 

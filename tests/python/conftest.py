@@ -66,7 +66,7 @@ def hashed_athena_build(tmp_path_factory: pytest.TempPathFactory) -> HashedAthen
     state = start_local_athena()
     root = tmp_path_factory.mktemp("hashed-athena")
     logs = hostile_logs(root)
-    project = AthenaProject.new(state, "hashing")
+    project = AthenaProject.new(state, "hashing", records_calls=True)
     project.upload(logs)
     work = root / "athena"
     salt = upload_salt(state, SALT, f"{SALT_FOLDER}/{project.schema}")

@@ -34,7 +34,8 @@ from test_tag_hashing import (
     hashed,
 )
 
-pytestmark = [pytest.mark.dbt, pytest.mark.athena]
+# One group: both read conftest.hashed_athena_build, which one worker then builds once.
+pytestmark = [pytest.mark.dbt, pytest.mark.athena, pytest.mark.xdist_group("athena-hashed")]
 
 NEEDLES = (*RAW_VALUES, SALT)
 # Types whose values can hold text: searched as text (varchar) or as their JSON form.
