@@ -245,3 +245,15 @@
         'service_tier', 'context_tier',
     ]) -}}
 {% endmacro %}
+
+{#- Whether a bucket's billed and logged tokens differ by more than var bill_token_tolerance_share
+    of the larger; both arguments are non-null expressions. Shares at 6 places: a share times a
+    decimal(38, 15) product keeps 17 integer digits (at 15 places it kept 8, and a bucket 1e8
+    tokens apart failed the cast). -#}
+{% macro bill_tokens_disagree(billed_tokens, logged_tokens) %}
+    abs({{ billed_tokens }} - cast({{ logged_tokens }} as decimal(38, 6))) > cast(
+        {{ decimal_literal(var('bill_token_tolerance_share'), 'decimal(38, 6)') }}
+        * greatest({{ billed_tokens }}, cast({{ logged_tokens }} as decimal(38, 6)))
+        as decimal(38, 6)
+    )
+{%- endmacro %}

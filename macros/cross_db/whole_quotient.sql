@@ -32,7 +32,19 @@
 {% macro money_in_femto_usd(money_expression) %}
     cast(
         cast({{ money_expression }} as {{ bedrock_tenant_costs.money_type() }})
-        * cast(1000000000000000 as decimal(38, 0))
+        * {{ bedrock_tenant_costs.femto_per_usd() }}
+        as decimal(38, 0)
+    )
+{%- endmacro %}
+
+{#- Femto-dollars in one dollar, as a decimal(38, 0) literal. -#}
+{% macro femto_per_usd() %}cast(1000000000000000 as decimal(38, 0)){% endmacro %}
+
+{#- A token count (decimal(38, 6) at most: billed quantities can be fractional) in whole
+    millionths of a token: exact. -#}
+{% macro micro_tokens(tokens_expression) %}
+    cast(
+        cast({{ tokens_expression }} as decimal(38, 6)) * cast(1000000 as decimal(38, 0))
         as decimal(38, 0)
     )
 {%- endmacro %}

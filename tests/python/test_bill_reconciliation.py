@@ -210,12 +210,15 @@ def test_the_tenants_shares_are_the_bill_and_unlogged_cost_is_unattributed(
         ("2026-10-01", "globex", NOVA_LITE): Decimal("0.00108"),  # 0.0006 + 0.000288 + 0.000192
         ("2026-10-01", "globex", "amazon.titan-embed-text-v2:0"): Decimal(0),
         ("2026-10-01", "acme", HAIKU_45): Decimal("0.0013695"),  # 0.000242 + 0.0007975 + 0.00033
-        ("2026-10-01", "acme", SONNET_45): Decimal("0.022875"),  # 0.003 + 0.0075 + 0.012375
+        # 0.003 + 0.0075 + the logged 3,000 of the 3,300 cache-write tokens billed 0.012375
+        ("2026-10-01", "acme", SONNET_45): Decimal("0.02175"),
         ("2026-10-02", "acme", HAIKU_45): Decimal("0.0022"),
         ("2026-10-02", "globex", None): Decimal(0),
         ("2026-10-01", "unattributed", NOVA_LITE): Decimal("0.006"),
         ("2026-10-01", "unattributed", "amazon.nova-2-lite-v1:0"): Decimal("0.0001"),
         ("2026-10-01", "unattributed", "moonshotai.kimi-k2.5"): Decimal("0.0006"),
+        # the 300 cache-write tokens billed beyond the logged ones: 0.012375 * 300 / 3,300
+        ("2026-10-01", "unattributed", SONNET_45): Decimal("0.001125"),
     }
 
 
@@ -400,3 +403,65 @@ def test_a_bucket_hundreds_of_millions_of_tokens_apart_is_a_mismatch_not_an_erro
         f" from {MARTS}.fct_bedrock_bill_reconciliation"
         f" where model_id = '{NOVA_LITE}' and token_class = 'input'"
     ) == [("token_mismatch", Decimal(300_000_000 - 10_000))]
+
+
+def _without_output_body(logs: Path, request_id: str) -> None:
+    """Drop the response body of one record, as a log configuration without bodies would."""
+    import gzip
+    import json
+
+    for path in logs.rglob("*.json.gz"):
+        lines = gzip.decompress(path.read_bytes()).decode().splitlines(keepends=True)
+        changed = False
+        for index, line in enumerate(lines):
+            if request_id in line:
+                record = json.loads(line)
+                del record["output"]["outputBodyJson"]
+                lines[index] = json.dumps(record) + "\n"
+                changed = True
+        if changed:
+            path.write_bytes(gzip.compress("".join(lines).encode(), mtime=0))
+            return
+    raise AssertionError(f"no record {request_id}")
+
+
+def test_cache_writes_without_a_known_split_reconcile_as_one_class(tmp_path: Path) -> None:
+    """The Sonnet call wrote 3,000 tokens to the cache; without its body the logs cannot say for
+    how long (all counted at the 5-minute rate). The bill says 2,000 for 5 minutes and 1,000 for
+    an hour: one cache_write bucket whose tokens match and whose cost does not, not a
+    token_mismatch beside a billed_not_logged. A class word never becomes part of a model name:
+    cache-read-input-tokens is a class, cache-storage-input-tokens is no usage type it knows."""
+    logs = materialize_fixture_logs(HANDWRITTEN_FIXTURE, tmp_path / "logs")
+    _without_output_body(logs, "a1000000-0000-4000-8000-000000000002")
+    sonnet = "USE1-Claude4.5Sonnet-cache-write{}-input-token-count-cross-region-global"
+    write_export(
+        tmp_path / "bill",
+        "cur2",
+        "2026-10",
+        [
+            bill_line(sonnet.format(""), "2", "0.0075"),  # 2,000 x 3.75 per 1M
+            bill_line(sonnet.format("-1h"), "1", "0.006"),  # 1,000 x 6 per 1M
+            bill_line("USE1-Claude4.5Haiku-cache-read-input-tokens", "0.5", "0.00005"),
+            bill_line("USE1-Claude4.5Haiku-cache-storage-input-tokens", "0.5", "0.00007"),
+        ],
+    )
+    run = run_dbt_on_handwritten(["build"], logs, tmp_path, _bill_vars(tmp_path / "bill"))
+    assert run.ok, run.output[-4000:]
+    assert run.query(
+        f"select token_class, billed_tokens, logged_tokens, estimated_cost_usd,"
+        f" reconciliation_status from {MARTS}.fct_bedrock_bill_reconciliation"
+        f" where model_id = '{SONNET_45}' and token_class like 'cache_write%'"
+    ) == [("cache_write", Decimal(3000), 3000, Decimal("0.01125"), "price_mismatch")]
+    parts = dict(
+        run.query(
+            "select usage_type, coalesce(token_class, '-') || ' ' || coalesce(billing_model_name,"
+            " '-') from bedrock_staging.stg_bedrock_cur__line_items where usage_type like '%Haiku%'"
+        )
+    )
+    assert parts == {
+        "USE1-Claude4.5Haiku-cache-read-input-tokens": "cache_read Claude4.5Haiku",
+        "USE1-Claude4.5Haiku-cache-storage-input-tokens": "- -",
+    }
+    assert run.query(f"select mapping_status, usage_type from {MARTS}.dq_unmapped_bill_lines") == [
+        ("unparsed_usage_type", "USE1-Claude4.5Haiku-cache-storage-input-tokens")
+    ]

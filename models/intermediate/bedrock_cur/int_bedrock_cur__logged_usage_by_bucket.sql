@@ -7,6 +7,13 @@
 
     estimated_cost_usd is null when any invocation of the row has no price for the class (the
     estimate is then unknown, never a partial sum).
+
+    Cache writes are billed by duration (5 minutes, 1 hour); the logs tell the durations apart
+    only from the response body. When any invocation of a day, account, Region and model wrote
+    to the cache without that split (bodies not logged: all of it counted as 5 minutes), that
+    model-day's cache writes are one class, cache_write, here and on the bill's side
+    (int_bedrock_cur__billed_usage_by_bucket): the tokens then reconcile, and a 1-hour write
+    priced at the 5-minute rate shows as a price_mismatch, not as two token mismatches.
 #}
 
 {%- set token_classes = [
@@ -73,7 +80,22 @@ with_cache_write_costs as (
                     'invocations_in_billed_periods.cache_write_1h_input_tokens',
                     'model_prices.cache_write_1h_usd_per_1m_tokens'
                 ) }}
-        end as cache_write_1h_cost_usd
+        end as cache_write_1h_cost_usd,
+        max(
+            case
+                when
+                    not invocations_in_billed_periods.is_cache_write_split_known
+                    and invocations_in_billed_periods.cache_write_input_tokens > 0
+                    then 1
+                else 0
+            end
+        ) over (
+            partition by
+                invocations_in_billed_periods.usage_date,
+                invocations_in_billed_periods.account_id,
+                invocations_in_billed_periods.region,
+                invocations_in_billed_periods.model_id
+        ) = 1 as is_cache_write_split_unknown_that_day
     from invocations_in_billed_periods
     left join model_prices
         on invocations_in_billed_periods.price_id = model_prices.price_id
@@ -93,7 +115,13 @@ token_class_usage as (
         account_id as usage_account_id,
         region,
         model_id,
+        {%- if class_name.startswith('cache_write') %}
+        case
+            when is_cache_write_split_unknown_that_day then 'cache_write' else '{{ class_name }}'
+        end as token_class,
+        {%- else %}
         '{{ class_name }}' as token_class,
+        {%- endif %}
         case when routing_scope = 'global' then 'global' else 'regional' end as routing_scope,
         service_tier,
         context_tier,

@@ -99,15 +99,7 @@ final as (
         case
             when not is_billed then 'logged_not_billed'
             when not is_logged then 'billed_not_logged'
-            {#- shares at 6 places: a share x decimal(38, 15) product keeps 17 integer digits
-                (at 15 places it kept 8, and a bucket 1e8 tokens apart failed the cast) #}
-            when
-                abs(token_difference) > cast(
-                    {{ decimal_literal(var('bill_token_tolerance_share'), 'decimal(38, 6)') }}
-                    * greatest(billed_tokens, cast(logged_tokens as decimal(38, 6)))
-                    as decimal(38, 6)
-                )
-                then 'token_mismatch'
+            when {{ bill_tokens_disagree('billed_tokens', 'logged_tokens') }} then 'token_mismatch'
             when estimated_cost_usd is null then 'price_mismatch'
             when
                 abs(cost_difference_usd) > {{ decimal_literal(var('bill_cost_tolerance_usd')) }}

@@ -8,11 +8,15 @@
     whole femto-dollars (1e-15 USD, the money type's scale), each rounded down, and what rounding
     left goes to the tenant with the largest weight: for every bucket the tenants' shares add up
     to its billed cost exactly. Billed cost without logged usage goes, visibly, to var
-    unattributed_tenant_id. Only the days of the billing periods the bill holds.
+    unattributed_tenant_id, and so does, in a bucket billed for more tokens than were logged
+    (beyond var bill_token_tolerance_share: a token_mismatch), the share of its billed cost that
+    the missing tokens make up: the logged tenants are not charged for usage nobody logged. Only
+    the days of the billing periods the bill holds.
 #}
 
 {%- set bucket_columns = bill_bucket_columns() -%}
-{%- set femto_per_usd = 'cast(1000000000000000 as decimal(38, 0))' -%}
+{%- set one_usd_in_femto = femto_per_usd() -%}
+{%- set unlogged_tokens = 'bucket_billed_tokens - cast(bucket_logged_tokens as decimal(38, 6))' -%}
 
 with
 
@@ -33,6 +37,10 @@ logged_with_bill as (
     select
         logged_usage.*,
         billed_buckets.billed_cost_usd as bucket_billed_cost_usd,
+        billed_buckets.billed_tokens as bucket_billed_tokens,
+        sum(logged_usage.logged_tokens) over (
+            partition by logged_usage.{{ bucket_columns | join(', logged_usage.') }}
+        ) as bucket_logged_tokens,
         count(*) over (partition by logged_usage.{{ bucket_columns | join(', logged_usage.') }})
             as bucket_tenant_count,
         count(logged_usage.estimated_cost_usd) over (
@@ -64,20 +72,42 @@ weighted as (
 
 ),
 
+-- the part of a bucket's bill that its unlogged tokens make up (billed minus logged tokens, in
+-- millionths of a token: billed quantities can be fractional), rounded down to a femto-dollar
+with_unlogged_share as (
+
+    select
+        *,
+        case
+            when
+                bucket_billed_tokens > cast(bucket_logged_tokens as decimal(38, 6))
+                and {{ bill_tokens_disagree('bucket_billed_tokens', 'bucket_logged_tokens') }}
+                then {{ whole_quotient(
+                    'bucket_billed_femto_usd * ' ~ micro_tokens(unlogged_tokens),
+                    micro_tokens('bucket_billed_tokens')
+                ) }}
+            else cast(0 as decimal(38, 0))
+        end as bucket_unlogged_femto_usd
+    from weighted
+
+),
+
 shared as (
 
     select
         *,
+        bucket_billed_femto_usd - bucket_unlogged_femto_usd as bucket_logged_femto_usd,
         {{ whole_quotient(
-            'bucket_billed_femto_usd * ' ~ whole_quotient('weight_units * ' ~ femto_per_usd,
+            '(bucket_billed_femto_usd - bucket_unlogged_femto_usd) * '
+            ~ whole_quotient('weight_units * ' ~ one_usd_in_femto,
                 'sum(weight_units) over (partition by ' ~ bucket_columns | join(', ') ~ ')'),
-            femto_per_usd
+            one_usd_in_femto
         ) }} as provisional_femto_usd,
         row_number() over (
             partition by {{ bucket_columns | join(', ') }}
             order by weight_units desc, tenant_id asc
         ) as weight_rank
-    from weighted
+    from with_unlogged_share
 
 ),
 
@@ -90,11 +120,26 @@ allocated as (
         logged_tokens,
         estimated_cost_usd,
         {{ femto_usd_as_money(
-            'provisional_femto_usd + case when weight_rank = 1 then bucket_billed_femto_usd'
+            'provisional_femto_usd + case when weight_rank = 1 then bucket_logged_femto_usd'
             ~ ' - sum(provisional_femto_usd) over (partition by ' ~ bucket_columns | join(', ')
             ~ ') else cast(0 as decimal(38, 0)) end'
         ) }} as billed_cost_usd
     from shared
+
+),
+
+-- once per bucket (its first tenant's row carries it)
+billed_beyond_logs as (
+
+    select
+        usage_date,
+        {{ sql_string_literal(var('unattributed_tenant_id')) }} as tenant_id,
+        model_id,
+        cast(0 as bigint) as logged_tokens,
+        cast(0 as {{ money_type() }}) as estimated_cost_usd,
+        {{ femto_usd_as_money('bucket_unlogged_femto_usd') }} as billed_cost_usd
+    from shared
+    where weight_rank = 1 and bucket_unlogged_femto_usd > cast(0 as decimal(38, 0))
 
 ),
 
@@ -117,6 +162,8 @@ billed_not_logged as (
 shares as (
 
     select * from allocated
+    union all
+    select * from billed_beyond_logs
     union all
     select * from billed_not_logged
 

@@ -13,12 +13,15 @@
       marketplace  {REGION}-MP:{REGION}_{Component}[_{modifier}...]-Units  USW2-MP:USW2_InputTokenCount-Units;
                    the model is only in the resource id or the product name
     Modifiers may stand before or after the class and in any order. A usage type of neither
-    shape keeps null parts and is listed in dq_unmapped_bill_lines with its cost.
+    shape keeps null parts and is listed in dq_unmapped_bill_lines with its cost; so does a
+    native one whose model name would hold a class word (cache, input, output, tokens): a class
+    spelled in a way this model does not know, which must not be read as a model name.
 -#}
 
 {%- set modifiers = 'cross-region-global|global|batch|flex|priority|standard|long-context|latency-optimized' -%}
 {%- set native_classes = (
     'cache-read-input-token-count|cache-write-1h-input-token-count|cache-write-input-token-count'
+    ~ '|cache-read-input-tokens|cache-write-1h-input-tokens|cache-write-input-tokens'
     ~ '|cache-read-tokens|cache-write-1h-tokens|cache-write-tokens'
     ~ '|text-input-tokens|text-output-tokens|input-tokens|output-tokens|input|output'
 ) -%}
@@ -26,6 +29,8 @@
     '^([A-Z]+[0-9]*)-(.+?)((?:-(?:' ~ modifiers ~ '))*)-(' ~ native_classes ~ ')((?:-(?:'
     ~ modifiers ~ '))*)$'
 ) -%}
+{%- set native_model_name = regex_group('usage_type', native, 2) -%}
+{%- set class_words = '(.*-)?(cache|input|output|tokens?)(-.*)?' -%}
 {%- set marketplace = (
     '^([A-Z]+[0-9]*)-MP:[A-Z]+[0-9]*_(InputTokenCount|OutputTokenCount|CacheReadInputTokenCount'
     ~ '|CacheWrite1hInputTokenCount|CacheWriteInputTokenCount|input_tokens|output_tokens'
@@ -77,7 +82,14 @@ typed as (
 
 bedrock_lines as (
 
-    select *
+    select
+        *,
+        -- the usage type when it reads as the native family with a model name free of class words
+        case
+            when
+                not coalesce({{ regex_full_match(native_model_name, class_words) }}, false)
+                then usage_type
+        end as native_usage_type
     from typed
     where
         product_code in ('AmazonBedrock', 'AmazonBedrockService')
@@ -91,22 +103,22 @@ parsed as (
     select
         *,
         coalesce(
-            {{ regex_group('usage_type', native, 1) }},
+            {{ regex_group('native_usage_type', native, 1) }},
             {{ regex_group('usage_type', marketplace, 1) }}
         ) as usage_type_region_prefix,
         case
             when {{ regex_group('usage_type', marketplace, 1) }} is not null then 'marketplace'
-            when {{ regex_group('usage_type', native, 1) }} is not null then 'native'
+            when {{ regex_group('native_usage_type', native, 1) }} is not null then 'native'
         end as usage_type_family,
-        {{ regex_group('usage_type', native, 2) }} as billing_model_name,
+        {{ regex_group('native_usage_type', native, 2) }} as billing_model_name,
         lower(coalesce(
-            {{ regex_group('usage_type', native, 4) }},
+            {{ regex_group('native_usage_type', native, 4) }},
             {{ regex_group('usage_type', marketplace, 2) }}
         )) as token_class_text,
         lower(coalesce(
-            {{ regex_group('usage_type', native, 3) }} || {{ regex_group('usage_type', native, 5) }},
-            {{ regex_group('usage_type', native, 3) }},
-            {{ regex_group('usage_type', native, 5) }},
+            {{ regex_group('native_usage_type', native, 3) }} || {{ regex_group('native_usage_type', native, 5) }},
+            {{ regex_group('native_usage_type', native, 3) }},
+            {{ regex_group('native_usage_type', native, 5) }},
             {{ regex_group('usage_type', marketplace, 3) }},
             ''
         )) as modifiers_text,
