@@ -220,6 +220,19 @@ def test_the_tenants_shares_are_the_bill_and_unlogged_cost_is_unattributed(
         # the 300 cache-write tokens billed beyond the logged ones: 0.012375 * 300 / 3,300
         ("2026-10-01", "unattributed", SONNET_45): Decimal("0.001125"),
     }
+    # October's statement: 0.0342245 billed in all rounds to 3 cents; whole cents are acme 2
+    # (2.53195), globex 0 (0.108), unattributed 0 (0.7825); the cent left goes to the largest
+    # remainder, unattributed's
+    assert _rows(
+        reconciled,
+        "select tenant_id, billed_cost_usd, billed_cost_rounded_usd"
+        " from {marts}.fct_tenant_monthly_statement where billed_cost_usd is not null"
+        " order by tenant_id",
+    ) == [
+        ("acme", Decimal("0.0253195"), Decimal("0.02")),
+        ("globex", Decimal("0.00108"), Decimal("0.00")),
+        ("unattributed", Decimal("0.007825"), Decimal("0.01")),
+    ]
 
 
 def test_lines_that_cannot_be_reconciled_are_listed_with_their_cost(reconciled: DbtRun) -> None:
@@ -465,3 +478,36 @@ def test_cache_writes_without_a_known_split_reconcile_as_one_class(tmp_path: Pat
     assert run.query(f"select mapping_status, usage_type from {MARTS}.dq_unmapped_bill_lines") == [
         ("unparsed_usage_type", "USE1-Claude4.5Haiku-cache-storage-input-tokens")
     ]
+
+
+@pytest.mark.parametrize(
+    ("tampering", "test_name"),
+    [
+        (
+            f"update {MARTS}.fct_tenant_daily_billed_cost set billed_cost_usd = billed_cost_usd"
+            " + 0.000000000000001 where tenant_id = 'acme' and model_id = '" + SONNET_45 + "'",
+            "assert_billed_cost_allocated_exactly",
+        ),
+        (
+            f"update {MARTS}.fct_tenant_monthly_statement"
+            " set billed_cost_rounded_usd = billed_cost_rounded_usd + 0.01"
+            " where tenant_id = 'globex'",
+            "assert_statement_cents_add_up_to_the_bill",
+        ),
+    ],
+)
+def test_tampered_bill_marts_fail_their_tests(
+    builds: dict[str, DbtRun], tmp_path: Path, tampering: str, test_name: str
+) -> None:
+    import duckdb
+
+    work = tmp_path / "work"
+    shutil.copytree(builds["parquet"].database.parent, work)
+    select = ["test", "--select", test_name]
+    bill_vars = _bill_vars(work / "bill")
+    assert run_dbt_on_handwritten(select, work / "logs", work, bill_vars).ok
+    with duckdb.connect(str(work / builds["parquet"].database.name)) as con:
+        con.execute(tampering)
+    run = run_dbt_on_handwritten(select, work / "logs", work, bill_vars)
+    assert not run.ok
+    assert f"Failure in test {test_name}" in run.output

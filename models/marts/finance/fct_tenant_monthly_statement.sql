@@ -7,6 +7,14 @@
     the daily run-rate is the month-to-date cost over the days elapsed (1st to as_of_date), and
     the projection adds that rate for each remaining day; a complete month projects its actual
     cost. A budgeted month without any usage still gets a row (cost 0), so budget burn is visible.
+
+    With a bill (var bedrock_cur_dir, or the CUR table on Athena), billed_cost_usd is the
+    tenant's share of the month's Bedrock usage on the bill (fct_tenant_daily_billed_cost, exact
+    to the femto-dollar) and billed_cost_rounded_usd that share in cents, rounded by largest
+    remainder: each tenant gets its share's whole cents, and the cents the month's bill (rounded
+    half up) has beyond their sum go one each to the tenants with the largest remainders (ties:
+    tenant id), so that the tenants' cents add up to the bill's. Credits, refunds, taxes and
+    discounts are not shared: fct_bedrock_bill_adjustments.
 #}
 
 {#- the additive measures summed from day to month, with their types -#}
@@ -23,6 +31,8 @@
 ] -%}
 {%- do measures.append((column, money_type())) -%}
 {%- endfor %}
+{#- femto-dollars (the money type's scale) in one cent -#}
+{%- set femto_per_cent = 'cast(10000000000000 as decimal(38, 0))' %}
 
 with
 
@@ -35,6 +45,12 @@ daily_usage as (
 budgets as (
 
     select * from {{ ref('tenant_budgets') }}
+
+),
+
+daily_billed_cost as (
+
+    select * from {{ ref('fct_tenant_daily_billed_cost') }}
 
 ),
 
@@ -93,23 +109,119 @@ budgets_in_range as (
 
 ),
 
+monthly_billed_cost as (
+
+    select
+        tenant_id,
+        cast({{ dbt.date_trunc('month', 'usage_date') }} as date) as statement_month,
+        cast(sum(billed_cost_usd) as {{ money_type() }}) as billed_cost_usd
+    from daily_billed_cost
+    group by 1, 2
+
+),
+
+billed_in_femto as (
+
+    select
+        *,
+        {{ money_in_femto_usd('billed_cost_usd') }} as billed_femto_usd,
+        sum({{ money_in_femto_usd('billed_cost_usd') }}) over (partition by statement_month)
+            as month_billed_femto_usd
+    from monthly_billed_cost
+
+),
+
+billed_whole_cents as (
+
+    select
+        *,
+        {{ whole_quotient('billed_femto_usd', femto_per_cent) }} as whole_cents,
+        {{ whole_quotient(
+            'month_billed_femto_usd + cast(5000000000000 as decimal(38, 0))', femto_per_cent
+        ) }} as month_cents
+    from billed_in_femto
+
+),
+
+billed_remainders as (
+
+    select
+        *,
+        month_cents - sum(whole_cents) over (partition by statement_month) as cents_left,
+        row_number() over (
+            partition by statement_month
+            order by billed_femto_usd - whole_cents * {{ femto_per_cent }} desc, tenant_id asc
+        ) as remainder_rank
+    from billed_whole_cents
+
+),
+
+monthly_billed as (
+
+    select
+        tenant_id,
+        statement_month,
+        billed_cost_usd,
+        cast(
+            (whole_cents + case when remainder_rank <= cents_left then 1 else 0 end)
+            * cast('0.01' as decimal(38, 2))
+            as {{ money_type() }}
+        ) as billed_cost_rounded_usd,
+        case
+            when month_billed_femto_usd > 0
+                then cast(billed_femto_usd as double) / cast(month_billed_femto_usd as double)
+        end as billed_cost_share
+    from billed_remainders
+
+),
+
+statement_keys as (
+
+    select
+        tenant_id,
+        statement_month
+    from monthly_usage
+    union distinct
+    select
+        tenant_id,
+        budget_month as statement_month
+    from budgets_in_range
+    union distinct
+    select
+        tenant_id,
+        statement_month
+    from monthly_billed
+
+),
+
 statement_rows as (
 
     select
-        coalesce(monthly_usage.tenant_id, budgets_in_range.tenant_id) as tenant_id,
-        coalesce(monthly_usage.statement_month, budgets_in_range.budget_month) as statement_month,
+        statement_keys.tenant_id,
+        statement_keys.statement_month,
         {%- for column, data_type in measures %}
         coalesce(monthly_usage.{{ column }}, 0) as {{ column }},
         {%- endfor %}
         coalesce(monthly_usage.unpriced_invocation_count, 0) as unpriced_invocation_count,
         coalesce(monthly_usage.model_count, 0) as model_count,
         coalesce(monthly_usage.cost_by_model_json, '{}') as cost_by_model_json,
-        budgets_in_range.budget_usd
-    from monthly_usage
-    full outer join budgets_in_range
+        budgets_in_range.budget_usd,
+        monthly_billed.billed_cost_usd,
+        monthly_billed.billed_cost_rounded_usd,
+        monthly_billed.billed_cost_share
+    from statement_keys
+    left join monthly_usage
         on
-            monthly_usage.tenant_id = budgets_in_range.tenant_id
-            and monthly_usage.statement_month = budgets_in_range.budget_month
+            statement_keys.tenant_id = monthly_usage.tenant_id
+            and statement_keys.statement_month = monthly_usage.statement_month
+    left join budgets_in_range
+        on
+            statement_keys.tenant_id = budgets_in_range.tenant_id
+            and statement_keys.statement_month = budgets_in_range.budget_month
+    left join monthly_billed
+        on
+            statement_keys.tenant_id = monthly_billed.tenant_id
+            and statement_keys.statement_month = monthly_billed.statement_month
 
 ),
 
