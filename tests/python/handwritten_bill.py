@@ -52,8 +52,13 @@ def bill_line(
 # cache write (5 minutes). Logged (fixture): Nova Lite 10,000 in / 2,000 out (globex); Haiku
 # us-east-1 220 in / 145 out / 2,000 cache read (acme); Sonnet global 1,000 in / 500 out / 3,000
 # cache write (acme); Haiku eu-west-1 on 10-02 2,000 in / 1,000 out (acme).
+# Callers: the fixture's identity.arn values, and one the logs never see.
+APP_ROLE = f"arn:aws:sts::{ACCOUNT}:assumed-role/example-app-role/example"
+WORKER_ROLE = f"arn:aws:sts::{ACCOUNT}:assumed-role/example-app-role/worker"
+OTHER_ROLE = f"arn:aws:sts::{OTHER_ACCOUNT}:assumed-role/other-app/batch"
 BILL = [
-    bill_line("USE1-NovaLite-input-tokens", "10", "0.0006"),  # matched
+    # matched; the caller (line_item_iam_principal) also made acme's and untagged calls that day
+    bill_line("USE1-NovaLite-input-tokens", "10", "0.0006", line_item_iam_principal=APP_ROLE),
     bill_line("USE1-NovaLite-output-tokens", "1.2", "0.000288"),  # matched, over two hours
     bill_line("USE1-NovaLite-output-tokens", "0.8", "0.000192", hour="01"),
     bill_line("USE1-Claude4.5Haiku-input-tokens", "0.22", "0.000242"),  # matched
@@ -69,16 +74,31 @@ BILL = [
         product_product_name="Claude Haiku 4.5 (Amazon Bedrock Edition)",
         line_item_resource_id=f"arn:aws:bedrock:us-east-1::foundation-model/{HAIKU_45}",
     ),
-    bill_line("USE1-Claude4.5Sonnet-input-tokens-cross-region-global", "1.0", "0.003"),  # matched
+    # matched; billed to acme's one caller
+    bill_line(
+        "USE1-Claude4.5Sonnet-input-tokens-cross-region-global",
+        "1.0",
+        "0.003",
+        line_item_iam_principal=WORKER_ROLE,
+    ),
     # the modifier before the class: matched
     bill_line("USE1-Claude4.5Sonnet-cross-region-global-output-tokens", "0.5", "0.0075"),
     # 3,300 billed against 3,000 logged: token_mismatch
     bill_line(
-        "USE1-Claude4.5Sonnet-cache-write-input-token-count-cross-region-global", "3.3", "0.012375"
+        "USE1-Claude4.5Sonnet-cache-write-input-token-count-cross-region-global",
+        "3.3",
+        "0.012375",
+        line_item_iam_principal=WORKER_ROLE,
     ),
     bill_line("EU-Claude4.5Haiku-input-tokens", "2", "0.0022", day="2026-10-02"),  # matched
     # another account, never logged: billed_not_logged, allocated to the unattributed tenant
-    bill_line("USW2-NovaLite-input-tokens", "100", "0.006", account=OTHER_ACCOUNT),
+    bill_line(
+        "USW2-NovaLite-input-tokens",
+        "100",
+        "0.006",
+        account=OTHER_ACCOUNT,
+        line_item_iam_principal=OTHER_ROLE,
+    ),
     bill_line("USE1-Nova2.0Lite-input-tokens-flex-cross-region-global", "1", "0.0001"),
     bill_line("USE1-moonshotai.kimi-k2.5-input", "1", "0.0006"),
     # cannot be reconciled: listed in dq_unmapped_bill_lines with their cost

@@ -26,7 +26,18 @@ from dbt_harness import (
     run_dbt,
     run_dbt_on_handwritten,
 )
-from handwritten_bill import ACCOUNT, BILL, HAIKU_45, NOVA_LITE, OTHER_ACCOUNT, SONNET_45, bill_line
+from handwritten_bill import (
+    ACCOUNT,
+    APP_ROLE,
+    BILL,
+    HAIKU_45,
+    NOVA_LITE,
+    OTHER_ACCOUNT,
+    OTHER_ROLE,
+    SONNET_45,
+    WORKER_ROLE,
+    bill_line,
+)
 
 pytestmark = pytest.mark.dbt
 
@@ -252,6 +263,32 @@ def test_lines_that_cannot_be_reconciled_are_listed_with_their_cost(reconciled: 
         "select line_item_type, unblended_cost_usd from {marts}.fct_bedrock_bill_adjustments",
     )
     assert adjustments == [("Credit", Decimal("-0.01"))]
+
+
+def test_the_bills_callers_are_checked_against_the_logs(builds: dict[str, DbtRun]) -> None:
+    """The Parquet bill names callers on four lines; the CSV one has no principal column."""
+    rows = _rows(
+        builds["parquet"],
+        "select cast(usage_date as varchar), usage_account_id, iam_principal, billed_line_count,"
+        " billed_cost_usd, logged_invocation_count, logged_tenant_count, logged_tenant_id,"
+        " principal_status from {marts}.fct_bedrock_bill_principals order by all",
+    )
+    role = f"arn:aws:sts::{ACCOUNT}:assumed-role/"
+    assert rows == [
+        # acme's two Haiku calls, globex's Nova Lite call and an untagged one: a shared role
+        ("2026-10-01", ACCOUNT, APP_ROLE, 1, Decimal("0.0006"), 4, 3, None, "several_tenants"),
+        # acme's Sonnet call: its input and cache-write lines carry the caller
+        ("2026-10-01", ACCOUNT, WORKER_ROLE, 2, Decimal("0.015375"), 1, 1, "acme", "one_tenant"),
+        # globex's embedding call: the bill has no line naming its caller
+        ("2026-10-01", ACCOUNT, role + "search-indexer/batch", 0, 0, 1, 1, "globex", "not_billed"),
+        # the other account's line, never logged
+        ("2026-10-01", OTHER_ACCOUNT, OTHER_ROLE, 1, Decimal("0.006"), 0, 0, None, "not_logged"),
+        # acme's and globex's calls of 10-02 (acme's delivered twice, counted once)
+        ("2026-10-02", ACCOUNT, role + "eu-app-role/example", 0, 0, 2, 2, None, "not_billed"),
+    ]
+    assert _rows(builds["csv"], "select count(*) from {marts}.fct_bedrock_bill_principals") == [
+        (0,)
+    ]
 
 
 def test_both_formats_give_the_same_marts(builds: dict[str, DbtRun]) -> None:

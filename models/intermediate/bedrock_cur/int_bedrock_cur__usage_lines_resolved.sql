@@ -85,6 +85,7 @@ final as (
         product_code,
         product_name,
         pricing_unit,
+        iam_principal,
 
         -- numbers
         usage_amount,
