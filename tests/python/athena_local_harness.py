@@ -21,24 +21,14 @@ from typing import Any
 
 import pytest
 import trino
-import yaml
 
 from athena_local import __main__ as athena_local
 from athena_local import engine
-from dbt_harness import MARTS, PROJECT_DIR, DbtRun, run_dbt
+from dbt_harness import MART_TABLES, MARTS, DbtRun, run_dbt
 
-
-def _declared_marts() -> tuple[str, ...]:
-    """Every mart the project declares in models/marts/<folder>/_<folder>__models.yml."""
-    names: list[str] = []
-    for path in sorted((PROJECT_DIR / "models" / "marts").glob("*/_*__models.yml")):
-        names += [model["name"] for model in yaml.safe_load(path.read_text()).get("models", [])]
-    return tuple(names)
-
-
-# Every mart, the tables finance and BI read; compared row for row across the engines. Read from
-# the marts' YAML, so a new mart is compared without anyone remembering to list it here.
-ALL_MARTS = _declared_marts()
+# Every mart, the tables finance and BI read; compared row for row across the engines (read from
+# the marts' YAML, so a new mart is compared without anyone remembering to list it here).
+ALL_MARTS = MART_TABLES
 # Columns whose value is the time of the run, not a function of the logs.
 RUN_TIME_COLUMNS = {"loaded_at", "first_loaded_at", "last_loaded_at"}
 # Columns holding JSON text: compared as parsed JSON (key order and number spelling differ).
