@@ -58,7 +58,7 @@
     {% do bedrock_tenant_costs.tenant_id_keys() %}
     {% do bedrock_tenant_costs.lookback_days() %}
     {% set cur_dir = var('bedrock_cur_dir', '') or '' %}
-    {% if modules.re.search("['\\*?\[\]{}\x00-\x1f]", cur_dir | string) %}
+    {% if modules.re.search("['\\\\*?\\[\\]{}\\x00-\\x1f]", cur_dir | string) %}
         {{ exceptions.raise_compiler_error(
             "var bedrock_cur_dir must not contain quotes, backslashes, control characters or "
             ~ "the glob characters * ? [ ] { }; got: " ~ (cur_dir | tojson)

@@ -151,6 +151,8 @@ BAD_WINDOW_VARS = [
     ({"bedrock_logs_dir": "/tmp/it's'); select 1; --"}, "bedrock_logs_dir must not contain quotes"),
     ({"bedrock_logs_dir": "/tmp/logs*"}, "bedrock_logs_dir must not contain quotes"),
     ({"bedrock_logs_dir": "C:\\logs"}, "bedrock_logs_dir must not contain quotes"),
+    ({"bedrock_cur_dir": "C:\\bill"}, "bedrock_cur_dir must not contain quotes"),
+    ({"bedrock_cur_dir": "/tmp/bill'); select 1; --"}, "bedrock_cur_dir must not contain quotes"),
     ({"bedrock_raw_schema": "raw`; drop database x; --"}, "bedrock_raw_schema must be a Glue"),
     ({"bedrock_raw_schema": "Bedrock-Raw"}, "bedrock_raw_schema must be a Glue database name"),
     (
