@@ -548,3 +548,13 @@ def test_tampered_bill_marts_fail_their_tests(
     run = run_dbt_on_handwritten(select, work / "logs", work, bill_vars)
     assert not run.ok
     assert f"Failure in test {test_name}" in run.output
+
+
+def test_two_exports_of_one_payer_and_period_stop_the_build(tmp_path: Path) -> None:
+    """A copy of the export beside it would bill the month twice: the build fails and says so."""
+    logs = materialize_fixture_logs(HANDWRITTEN_FIXTURE, tmp_path / "logs")
+    for name in ("cur2", "cur2-copy"):
+        write_export(tmp_path / "bill", name, "2026-10", BILL)
+    run = run_dbt_on_handwritten(["build"], logs, tmp_path, _bill_vars(tmp_path / "bill"))
+    assert not run.ok
+    assert "Failure in test assert_one_export_per_payer_and_period" in run.output
