@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -17,11 +18,20 @@ from dbt_harness import run_dbt_on_handwritten as run_dbt
 FIXTURE = HANDWRITTEN_FIXTURE
 
 
-@pytest.fixture
-def built(tmp_path: Path) -> tuple[Path, Path]:
-    logs = materialize_fixture_logs(FIXTURE, tmp_path / "logs")
-    run = run_dbt(["build"], logs, tmp_path / "dbt")
+@pytest.fixture(scope="module")
+def built_once(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("reconciliation-built")
+    logs = materialize_fixture_logs(FIXTURE, root / "logs")
+    run = run_dbt(["build"], logs, root / "dbt")
     assert run.ok, run.output[-3000:]
+    return logs, root / "dbt"
+
+
+@pytest.fixture
+def built(built_once: tuple[Path, Path], tmp_path: Path) -> tuple[Path, Path]:
+    """A copy of the one build (its database, target and logs) that a test may tamper with."""
+    logs, work = built_once
+    shutil.copytree(work, tmp_path / "dbt")
     return logs, tmp_path / "dbt"
 
 
