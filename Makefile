@@ -79,11 +79,10 @@ pytest: install
 # into ~/.cache/bedrock-costs, checksum verified) behind moto's Glue, S3 and an Athena front.
 # Needs a JDK >= 24 (Temurin 25 here) and Maven; without them it fails and says which is missing.
 # An engine this target started is stopped at the end; one that was already running is kept.
-# Two workers share the engine (a build keeps about one core busy): tests that share a build are
-# one xdist_group, and the build whose AWS calls are checked runs alone (athena_local_harness).
+# Two lanes share the engine (a build keeps about one core busy): scripts/athena-test-lanes.sh.
 test-athena: install profiles.yml ## the athena target executed on the local Athena (Trino)
 	@was_running=0; tools/athena-local --status >/dev/null 2>&1 && was_running=1; \
-	tools/athena-local && $(BIN)/pytest -m athena -n 2 --dist loadgroup; status=$$?; \
+	tools/athena-local && BIN=$(BIN) scripts/athena-test-lanes.sh; status=$$?; \
 	if [ $$was_running = 0 ]; then tools/athena-local --stop; fi; exit $$status
 
 # Docs build in a database of their own (never the demo one) over a handful of generated log files:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import fcntl
 import json
 import re
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -38,7 +39,7 @@ JSON_COLUMNS = {"cost_by_model_json", "latest_tags_json"}
 def start_local_athena() -> athena_local.State:
     """The running local Athena, started if needed; a missing prerequisite fails the test.
 
-    Two pytest-xdist workers may both find it stopped: the first to take the lock starts it, the
+    Two pytest processes may both find it stopped: the first to take the lock starts it, the
     other then finds it running."""
     path = athena_local.state_dir() / "start.lock"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -50,18 +51,22 @@ def start_local_athena() -> athena_local.State:
         pytest.fail(f"the local Athena cannot start: {error}", pytrace=False)
 
 
+BEDROCK_COSTS = Path(sys.executable).parent / "bedrock-costs"
+
+
 # The bucket the tests keep the salt of hashed_tag_keys in: none of the buckets dbt writes to.
 SALT_BUCKET = "athena-local-secrets"
 
 
 @contextmanager
 def engine_use(exclusive: bool = False) -> Iterator[None]:
-    """Hold the local Athena, shared with the tests of other pytest-xdist workers or alone.
+    """Hold the local Athena, shared with the tests of the other lane or alone.
 
-    `make test-athena` runs on two workers, so two projects' statements meet in one engine and
-    one request log. A project whose AWS calls a test reads (`records_calls`) runs its dbt
-    commands alone: its call windows then hold its own calls only. Everything else a test sends
-    to the endpoint or to Trino (dbt, queries, uploads, the report) holds it shared.
+    `make test-athena` runs two pytest processes at once (scripts/athena-test-lanes.sh), so two
+    projects' statements meet in one engine and one request log. A project whose AWS calls a
+    test reads (`records_calls`) runs its dbt commands alone: its call windows then hold its own
+    calls only. Everything else a test sends to the endpoint or to Trino (dbt, queries, uploads,
+    the report) holds it shared.
     """
     path = athena_local.state_dir() / "tests.lock"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -305,3 +310,19 @@ def mart_differences(duck: Snapshot, athena: Snapshot) -> dict[str, Any]:
                 "only_athena": only_athena[:5],
             }
     return problems
+
+
+def build_both(
+    project: AthenaProject,
+    athena_work: Path,
+    duck_logs: Path,
+    duck_work: Path,
+    command: list[str],
+    extra_vars: dict[str, Any] | None = None,
+) -> DbtRun:
+    """The same dbt command on the local Athena, then on DuckDB; both must succeed."""
+    athena = project.dbt(command, athena_work, extra_vars)
+    assert athena.ok, f"athena {command}: {athena.output[-6000:]}"
+    duck = run_dbt(command, duck_logs, duck_work, extra_vars)
+    assert duck.ok, f"duckdb {command}: {duck.output[-6000:]}"
+    return duck

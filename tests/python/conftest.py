@@ -84,3 +84,11 @@ def hashed_athena_build(tmp_path_factory: pytest.TempPathFactory) -> HashedAthen
     duck = run_dbt(["build"], logs, root / "duck", hashing_vars, env={SALT_ENV: str(duck_salt)})
     assert duck.ok, duck.output[-4000:]
     return HashedAthenaBuild(project, duck, work)
+
+
+@pytest.fixture(scope="session")
+def local_athena() -> Any:
+    """The running local Athena (tools/athena-local), started if needed."""
+    from athena_local_harness import start_local_athena
+
+    return start_local_athena()

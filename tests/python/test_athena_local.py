@@ -13,231 +13,30 @@ Athena's error texts. See docs/tests.md.
 from __future__ import annotations
 
 import json
-import re
-import shutil
 import subprocess
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from athena_local_harness import (
+    BEDROCK_COSTS,
     AthenaProject,
     athena_marts,
+    build_both,
     duckdb_marts,
-    engine_use,
     mart_differences,
-    start_local_athena,
 )
 from bedrock_costs.cur_export import write_export
 from dbt_harness import (
     HANDWRITTEN_FIXTURE,
     HANDWRITTEN_VARS,
-    PROJECT_DIR,
-    DbtRun,
     materialize_fixture_logs,
     run_dbt,
 )
 from handwritten_bill import BILL
 
 pytestmark = [pytest.mark.dbt, pytest.mark.athena]
-BEDROCK_COSTS = Path(sys.executable).parent / "bedrock-costs"
-SAMPLE_DAYS = 4
-SAMPLE_INVOCATIONS = 5000
-
-
-@pytest.fixture(scope="module")
-def local_athena() -> Any:
-    return start_local_athena()
-
-
-def split_by_day(logs: Path, last_day: str, first: Path, second: Path) -> None:
-    """Files of days before last_day (YYYY/MM/DD) go to `first`, the rest to `second`."""
-    for path in sorted(p for p in (logs / "AWSLogs").rglob("*") if p.is_file()):
-        relative = path.relative_to(logs)
-        day = re.search(r"/(\d{4}/\d{2}/\d{2})/\d{2}/", relative.as_posix())
-        target = second if day and day.group(1) >= last_day else first
-        (target / relative).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(path, target / relative)
-
-
-def copy_tree(source: Path, destination: Path) -> None:
-    shutil.copytree(source, destination, dirs_exist_ok=True)
-
-
-@dataclass
-class Step:
-    name: str
-    duckdb: dict[str, Any]
-    athena: dict[str, Any]
-
-
-@dataclass
-class Scenario:
-    project: AthenaProject
-    steps: list[Step]
-    athena_work: Path
-    duck: DbtRun
-    duck_logs: Path
-    snapshots_after_incremental: int
-
-
-def build_both(
-    project: AthenaProject,
-    athena_work: Path,
-    duck_logs: Path,
-    duck_work: Path,
-    command: list[str],
-    extra_vars: dict[str, Any] | None = None,
-) -> DbtRun:
-    athena = project.dbt(command, athena_work, extra_vars)
-    assert athena.ok, f"athena {command}: {athena.output[-6000:]}"
-    duck = run_dbt(command, duck_logs, duck_work, extra_vars)
-    assert duck.ok, f"duckdb {command}: {duck.output[-6000:]}"
-    return duck
-
-
-@pytest.fixture(scope="module")
-def sample_scenario(local_athena: Any, tmp_path_factory: pytest.TempPathFactory) -> Scenario:
-    """Sample logs over 4 days: a first build on 3, an incremental day, a backfill, a refresh."""
-    root = tmp_path_factory.mktemp("athena-sample")
-    generated = root / "generated"
-    done = subprocess.run(
-        [
-            *(str(BEDROCK_COSTS), "sample-logs", "--out", str(generated)),
-            *("--days", str(SAMPLE_DAYS), "--invocations", str(SAMPLE_INVOCATIONS), "--quiet"),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    first, second = root / "first", root / "second"
-    split_by_day(generated, "2026/10/04", first, second)
-    project = AthenaProject.new(local_athena, "sample")
-    duck_logs, duck_work, athena_work = root / "duck-logs", root / "duck", root / "athena"
-    copy_tree(first, duck_logs)
-    assert project.upload(first) > 500
-    made = project.create_raw_table(athena_work)
-    assert made.ok, made.output[-4000:]
-    steps = []
-
-    def record(name: str, duck: DbtRun) -> None:
-        steps.append(Step(name, duckdb_marts(duck), athena_marts(project)))
-
-    duck = build_both(project, athena_work, duck_logs, duck_work, ["build"])
-    record("first build", duck)
-    project.upload(second)
-    copy_tree(second, duck_logs)
-    duck = build_both(project, athena_work, duck_logs, duck_work, ["build"])
-    record("incremental day", duck)
-    ((snapshots,),) = project.query(
-        f'select count(*) from {project.schema}_marts."fct_bedrock_invocations$snapshots"'
-    )
-    backfill = {"backfill_from": "2026-10-02", "backfill_to": "2026-10-03"}
-    duck = build_both(project, athena_work, duck_logs, duck_work, ["build"], backfill)
-    record("backfill", duck)
-    duck = build_both(project, athena_work, duck_logs, duck_work, ["build", "--full-refresh"])
-    record("full refresh", duck)
-    return Scenario(project, steps, athena_work, duck, duck_logs, snapshots)
-
-
-@pytest.mark.xdist_group("athena-sample")
-def test_sample_logs_marts_are_equal_on_both_engines_after_every_step(
-    sample_scenario: Scenario,
-) -> None:
-    assert [s.name for s in sample_scenario.steps] == [
-        "first build",
-        "incremental day",
-        "backfill",
-        "full refresh",
-    ]
-    for step in sample_scenario.steps:
-        assert mart_differences(step.duckdb, step.athena) == {}, step.name
-    invocations = sample_scenario.steps[-1].athena["fct_bedrock_invocations"][1]
-    assert len(invocations) >= SAMPLE_INVOCATIONS - 10  # some records are planted malformed
-
-
-@pytest.mark.xdist_group("athena-sample")
-def test_incremental_day_adds_the_new_day_and_a_full_refresh_changes_nothing(
-    sample_scenario: Scenario,
-) -> None:
-    first, incremental, _, refreshed = sample_scenario.steps
-    days = {row[1] for row in incremental.athena["fct_tenant_daily_usage"][1]}
-    first_days = {row[1] for row in first.athena["fct_tenant_daily_usage"][1]}
-    assert max(days) > max(first_days)
-    assert mart_differences(incremental.athena, refreshed.athena) == {}
-
-
-@pytest.mark.xdist_group("athena-sample")
-def test_incremental_runs_merge_into_iceberg_on_trino(sample_scenario: Scenario) -> None:
-    """The MERGE path really ran: after the incremental day the facts table has a second
-    Iceberg snapshot (the first build wrote one; a --full-refresh starts a new table)."""
-    assert sample_scenario.snapshots_after_incremental >= 2
-
-
-@pytest.mark.xdist_group("athena-sample")
-def test_source_freshness_runs_on_the_local_athena(sample_scenario: Scenario) -> None:
-    run = sample_scenario.project.dbt(["source", "freshness"], sample_scenario.athena_work)
-    # The sample logs are from 2026-10: the newest delivery is older than any threshold, so the
-    # check itself must run and report an error state (not crash on an empty result).
-    assert "invocation_logs_raw" in run.output
-    assert re.search(r"ERROR STALE|WARN", run.output), run.output[-3000:]
-    assert "Got an invalid result" not in run.output
-
-
-@pytest.mark.xdist_group("athena-sample")
-def test_docs_generate_reads_the_athena_catalog(sample_scenario: Scenario) -> None:
-    run = sample_scenario.project.dbt(["docs", "generate"], sample_scenario.athena_work)
-    assert run.ok, run.output[-4000:]
-    catalog = json.loads((sample_scenario.athena_work / "target" / "catalog.json").read_text())
-    node = catalog["nodes"]["model.bedrock_tenant_costs.fct_tenant_daily_usage"]
-    assert {"tenant_id", "usage_date", "total_cost_usd"} <= set(node["columns"])
-    assert node["metadata"]["schema"] == f"{sample_scenario.project.schema}_marts"
-
-
-def _report_payload(path: Path) -> dict[str, Any]:
-    html = path.read_text()
-    match = re.search(
-        r'<script type="application/json" id="report-data">(.*?)</script>', html, re.S
-    )
-    assert match, "no report data in the page"
-    payload = json.loads(match.group(1))
-    payload["meta"].pop("generated_at")
-    payload["meta"].pop("source")
-    return payload
-
-
-@pytest.mark.xdist_group("athena-sample")
-def test_report_reads_the_athena_marts_through_pyathena(
-    sample_scenario: Scenario, tmp_path: Path
-) -> None:
-    project = sample_scenario.project
-    athena_page, duck_page = tmp_path / "athena.html", tmp_path / "duckdb.html"
-    command = [str(PROJECT_DIR / "tools" / "athena-local"), "--quiet", "--log-prefix"]
-    command += [project.log_prefix, "--", "bash", "-c"]
-    command += [
-        f'"{BEDROCK_COSTS}" report --athena --s3-staging-dir "$ATHENA_S3_STAGING_DIR" '
-        f'--region "$ATHENA_REGION" --schema {project.schema}_marts --out "{athena_page}"'
-    ]
-    with engine_use():
-        done = subprocess.run(command, capture_output=True, text=True, check=False)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    duck = subprocess.run(
-        [
-            *(str(BEDROCK_COSTS), "report", "--database", str(sample_scenario.duck.database)),
-            *("--out", str(duck_page)),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert duck.returncode == 0, duck.stderr[-3000:]
-    athena_data, duck_data = _report_payload(athena_page), _report_payload(duck_page)
-    assert athena_data["check"]["invocation_count"] > 0
-    assert athena_data == duck_data
 
 
 @pytest.fixture(scope="module")
@@ -273,13 +72,11 @@ def handwritten(local_athena: Any, tmp_path_factory: pytest.TempPathFactory) -> 
     return project, root, duck
 
 
-@pytest.mark.xdist_group("athena-handwritten")
 def test_handwritten_records_give_equal_marts(handwritten: Any) -> None:
     project, _, duck = handwritten
     assert mart_differences(duckdb_marts(duck), athena_marts(project)) == {}
 
 
-@pytest.mark.xdist_group("athena-handwritten")
 def test_a_tampered_mart_fails_its_reconciliation_test_on_trino(handwritten: Any) -> None:
     project, root, _ = handwritten
     schema = f"{project.schema}_marts"
@@ -309,7 +106,6 @@ def test_a_tampered_mart_fails_its_reconciliation_test_on_trino(handwritten: Any
     assert again.ok, again.output[-3000:]
 
 
-@pytest.mark.xdist_group("athena-handwritten")
 def test_request_metadata_flags_are_set_on_trino(handwritten: Any) -> None:
     """json_extract_scalar of an object is null on Trino: the flags must not depend on it."""
     project, _, duck = handwritten
@@ -323,7 +119,6 @@ def test_request_metadata_flags_are_set_on_trino(handwritten: Any) -> None:
     assert any(row[1] for row in athena)
 
 
-@pytest.mark.xdist_group("athena-handwritten")
 def test_a_merge_that_fails_after_its_delete_is_repaired_by_the_next_run(handwritten: Any) -> None:
     """Athena has no transactions: the DELETE pre-hook of a replace_days model commits on its own.
 

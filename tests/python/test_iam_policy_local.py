@@ -28,8 +28,7 @@ from athena_local_harness import SALT_BUCKET, AthenaProject
 from conftest import SALT_FOLDER, HashedAthenaBuild
 from dbt_harness import PROJECT_DIR
 
-# One group: both read conftest.hashed_athena_build, which one worker then builds once.
-pytestmark = [pytest.mark.dbt, pytest.mark.athena, pytest.mark.xdist_group("athena-hashed")]
+pytestmark = [pytest.mark.dbt, pytest.mark.athena]
 
 POLICY = PROJECT_DIR / "deploy" / "iam" / "dbt-runner-policy.json"
 SALT_POLICY = PROJECT_DIR / "deploy" / "iam" / "dbt-runner-tag-hash-salt-policy.json"

@@ -34,8 +34,7 @@ from test_tag_hashing import (
     hashed,
 )
 
-# One group: both read conftest.hashed_athena_build, which one worker then builds once.
-pytestmark = [pytest.mark.dbt, pytest.mark.athena, pytest.mark.xdist_group("athena-hashed")]
+pytestmark = [pytest.mark.dbt, pytest.mark.athena]
 
 NEEDLES = (*RAW_VALUES, SALT)
 # Types whose values can hold text: searched as text (varchar) or as their JSON form.
