@@ -20,6 +20,18 @@ class TenantRow:
     total_tokens: int
     total_cost_usd: Decimal
     unpriced_invocation_count: int
+    # the tenant's share of the AWS bill (fct_tenant_daily_billed_cost); None without a bill
+    billed_cost_usd: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class BillTotals:
+    """The days the AWS bill (CUR 2.0) covers, with the estimate and the bill for them."""
+
+    first_day: str
+    last_day: str
+    estimated_cost_usd: Decimal
+    billed_cost_usd: Decimal
 
 
 @dataclass(frozen=True)
@@ -35,6 +47,8 @@ class Overview:
     estimated_cost_usd: Decimal = Decimal(0)
     # (issue type, invocations) of dq_tenant_attribution_issues, the build's warning when any
     attribution_issues: tuple[tuple[str, int], ...] = ()
+    # None when no bill is configured (fct_tenant_daily_billed_cost is empty)
+    bill: BillTotals | None = None
 
 
 def quote_identifier(name: str) -> str:
@@ -62,6 +76,16 @@ def read_overview(con: duckdb.DuckDBPyConnection, schema: str) -> Overview:
         f"""select issue_type, sum(invocation_count) from {s}.dq_tenant_attribution_issues
         group by issue_type order by issue_type"""
     ).fetchall()
+    billed = con.sql(
+        f"""select cast(min(usage_date) as varchar), cast(max(usage_date) as varchar),
+            coalesce(sum(estimated_cost_usd), 0), coalesce(sum(billed_cost_usd), 0), count(*)
+        from {s}.fct_tenant_daily_billed_cost"""
+    ).fetchall()[0]
+    bill = (
+        BillTotals(str(billed[0]), str(billed[1]), Decimal(billed[2]), Decimal(billed[3]))
+        if billed[4]
+        else None
+    )
     return Overview(
         first_day=totals[0] or "-",
         last_day=totals[1] or "-",
@@ -72,16 +96,24 @@ def read_overview(con: duckdb.DuckDBPyConnection, schema: str) -> Overview:
         quarantined_line_count=int(quarantined),
         estimated_cost_usd=Decimal(totals[6]),
         attribution_issues=tuple((str(kind), int(count)) for kind, count in issues),
+        bill=bill,
     )
 
 
 def read_top_tenants(con: duckdb.DuckDBPyConnection, schema: str, limit: int) -> list[TenantRow]:
+    s = quote_identifier(schema)
     rows = con.sql(
         f"""
-        select tenant_id, invocation_count, total_tokens, total_cost_usd,
-               unpriced_invocation_count
-        from {quote_identifier(schema)}.dim_tenants
-        order by total_cost_usd desc, tenant_id
+        with billed as (
+            select tenant_id, sum(billed_cost_usd) as billed_cost_usd
+            from {s}.fct_tenant_daily_billed_cost
+            group by tenant_id
+        )
+        select dim_tenants.tenant_id, invocation_count, total_tokens, total_cost_usd,
+               unpriced_invocation_count, billed.billed_cost_usd
+        from {s}.dim_tenants
+        left join billed on dim_tenants.tenant_id = billed.tenant_id
+        order by total_cost_usd desc, dim_tenants.tenant_id
         limit {int(limit)}
         """
     ).fetchall()
@@ -92,6 +124,7 @@ def read_top_tenants(con: duckdb.DuckDBPyConnection, schema: str, limit: int) ->
             total_tokens=int(r[2]),
             total_cost_usd=Decimal(r[3]),
             unpriced_invocation_count=int(r[4]),
+            billed_cost_usd=None if r[5] is None else Decimal(r[5]),
         )
         for r in rows
     ]
@@ -124,8 +157,25 @@ def _attribution_note(overview: Overview) -> list[str]:
     ]
 
 
+def _bill_note(overview: Overview) -> list[str]:
+    bill = overview.bill
+    if bill is None:
+        return []
+    difference = bill.billed_cost_usd - bill.estimated_cost_usd
+    share = f" ({difference / bill.billed_cost_usd * 100:+.1f}%)" if bill.billed_cost_usd else ""
+    return [
+        f"AWS bill (CUR 2.0), {bill.first_day} to {bill.last_day}: billed "
+        f"{format_usd(bill.billed_cost_usd)} against {format_usd(bill.estimated_cost_usd)} "
+        f"estimated from the logs, {format_usd(difference)}{share} apart; each tenant's share in "
+        "fct_tenant_daily_billed_cost, the reasons in fct_bedrock_bill_reconciliation."
+    ]
+
+
 def render(overview: Overview, tenants: list[TenantRow]) -> str:
-    header = ("tenant", "invocations", "tokens", "cost (USD)", "share", "unpriced")
+    billed = overview.bill is not None
+    header: tuple[str, ...] = ("tenant", "invocations", "tokens", "cost (USD)", "share", "unpriced")
+    if billed:
+        header = (*header, "billed (USD)")
     body = []
     for row in tenants:
         share = (
@@ -141,6 +191,11 @@ def render(overview: Overview, tenants: list[TenantRow]) -> str:
                 format_usd(row.total_cost_usd),
                 f"{share:.1f}%",
                 f"{row.unpriced_invocation_count:,}",
+                *(
+                    [format_usd(row.billed_cost_usd) if row.billed_cost_usd is not None else "-"]
+                    if billed
+                    else []
+                ),
             )
         )
     widths = [max(len(str(cells[i])) for cells in [header, *body]) for i in range(len(header))]
@@ -164,6 +219,7 @@ def render(overview: Overview, tenants: list[TenantRow]) -> str:
         f"Quarantined log lines: {overview.quarantined_line_count:,} "
         "(see dq_quarantined_log_lines).",
         *_attribution_note(overview),
+        *_bill_note(overview),
     ]
     return "\n".join(out)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bedrock_costs.cli import main
-from bedrock_costs.summary import Overview, TenantRow, format_usd, render
+from bedrock_costs.summary import BillTotals, Overview, TenantRow, format_usd, render
 
 
 def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
@@ -171,3 +171,30 @@ def test_summary_reads_the_database_dbt_builds_and_says_which(
     monkeypatch.chdir(tmp_path)
     assert main(["summary"]) == 1
     assert "no DuckDB database at target/bedrock_tenant_costs.duckdb" in capsys.readouterr().err
+
+
+def test_summary_shows_the_bill_beside_the_estimate_when_there_is_one() -> None:
+    overview = Overview(
+        first_day="2026-10-01",
+        last_day="2026-10-30",
+        invocation_count=30,
+        tenant_count=2,
+        total_cost_usd=Decimal("40"),
+        unpriced_invocation_count=0,
+        quarantined_line_count=0,
+        bill=BillTotals("2026-10-01", "2026-10-30", Decimal("40"), Decimal("42")),
+    )
+    tenants = [
+        TenantRow("acme", 20, 1000, Decimal("30"), 0, Decimal("31.50")),
+        TenantRow("globex", 10, 500, Decimal("10"), 0, None),
+    ]
+    lines = render(overview, tenants).splitlines()
+    assert lines[2].split()[-2:] == ["billed", "(USD)"]
+    assert next(line for line in lines if line.startswith("acme")).endswith("$31.50")
+    assert next(line for line in lines if line.startswith("globex")).endswith("-")
+    bill = next(line for line in lines if line.startswith("AWS bill"))
+    assert "billed $42.00 against $40.00 estimated" in bill
+    assert "$2.00 (+4.8%) apart" in bill
+    without = render(Overview(**{**overview.__dict__, "bill": None}), tenants)
+    assert "billed" not in without
+    assert "AWS bill" not in without
