@@ -41,8 +41,9 @@ MARTS_GLOB: Final = "models/marts/**/_*__models.yml"
 #: caller identities and every tenant's attribution issues side by side are for the operators
 #: of the pipeline, not for the tenant-facing viewers a QuickSight share reaches.
 DATA_QUALITY_PREFIX: Final = "dq_"
-#: Columns withheld unless --include-identity-arns: IAM role and session names of the callers.
-IDENTITY_COLUMNS: Final = ("identity_arn",)
+#: Columns withheld unless --include-identity-arns: IAM role and session names of the callers,
+#: as the logs name them and as the bill does (fct_bedrock_bill_principals).
+IDENTITY_COLUMNS: Final = ("identity_arn", "iam_principal")
 
 #: What the owner of a data source may do (the set the QuickSight console grants an owner).
 DATA_SOURCE_OWNER_ACTIONS: Final = (
@@ -601,7 +602,8 @@ def add_quicksight_parser(subparsers: Any) -> None:
     deploy_parser.add_argument(
         "--include-identity-arns",
         action="store_true",
-        help="also publish identity_arn columns (the callers' IAM roles and session names); "
+        help="also publish identity_arn and iam_principal columns (the callers' IAM roles and "
+        "session names, from the logs and from the bill); "
         "withheld by default",
     )
     deploy_parser.add_argument(

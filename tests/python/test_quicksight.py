@@ -282,12 +282,18 @@ def test_by_default_no_data_quality_mart_and_no_identity_arn_is_published() -> N
     published, withheld = qs.published_tables(real, config(include_data_quality=False))
     assert published
     assert not [t.name for t in published if t.name.startswith("dq_")]
-    assert not [t.name for t in published for c in t.columns if c.name == "identity_arn"]
+    assert not [
+        t.name for t in published for c in t.columns if c.name in ("identity_arn", "iam_principal")
+    ]
     assert (
         "withheld data-quality mart dq_quarantined_log_lines (--include-data-quality)" in withheld
     )
     assert (
         "withheld column fct_bedrock_invocations.identity_arn (--include-identity-arns)" in withheld
+    )
+    assert (
+        "withheld column fct_bedrock_bill_principals.iam_principal (--include-identity-arns)"
+        in withheld
     )
     everything, none = qs.published_tables(
         real, config(include_data_quality=True, include_identity_arns=True)
