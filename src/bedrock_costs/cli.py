@@ -26,6 +26,7 @@ Handler = Callable[[argparse.Namespace], int]
 
 
 def _cmd_sample_logs(args: argparse.Namespace) -> int:
+    from bedrock_costs.sample_bill import SampleBillError
     from bedrock_costs.sample_logs import ForeignLogsError, generate_sample_logs
 
     try:
@@ -37,8 +38,9 @@ def _cmd_sample_logs(args: argparse.Namespace) -> int:
             start=args.start,
             progress=not args.quiet,
             force=args.force,
+            cur_out=args.cur_out,
         )
-    except ForeignLogsError as error:
+    except (ForeignLogsError, SampleBillError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_FAILURE
     print(stats.describe())
@@ -94,6 +96,15 @@ def build_parser() -> argparse.ArgumentParser:
         type=iso_date,
         default=None,
         help="first day of logs, YYYY-MM-DD (default: a fixed date, so output is reproducible)",
+    )
+    sample.add_argument(
+        "--cur-out",
+        type=Path,
+        default=None,
+        help="also write a CUR 2.0 export (Data Exports layout) of what AWS would bill for these "
+        "calls, with one log file left out, Claude billed through AWS Marketplace and a credit; "
+        "build with var bedrock_cur_dir set to this folder to reconcile it (run from the project "
+        "folder: the prices come from seeds/)",
     )
     sample.add_argument("--quiet", action="store_true", help="no progress output")
     sample.add_argument(

@@ -27,7 +27,7 @@ import math
 import shutil
 import sys
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from random import Random
@@ -110,6 +110,10 @@ class SampleLogStats:
     """Records whose tenant id looks like another one (a trailing space, a Cyrillic U+0430)."""
     repeated_key_records: int = 0
     """Records whose ``requestMetadata`` names the tenant key twice (a decoy value first)."""
+    lost_file: str | None = None
+    """With a bill (``cur_out``): the delivery left out of the logs, whose calls the bill has."""
+    bill: str = ""
+    """With a bill: what was written (SampleBillStats.describe)."""
 
     def describe(self) -> str:
         """One paragraph saying what was written where."""
@@ -131,6 +135,12 @@ class SampleLogStats:
             f"{_count(self.sidecar_objects, 'large-body sidecar object')} in data/ "
             f"folders and {_count(self.permission_check_objects, 'zero-byte')} "
             f"{PERMISSION_CHECK_NAME} objects (one directly in {self.out_dir})."
+            + (
+                f" Left out of the logs on purpose (the bill has its calls): {self.lost_file}."
+                if self.lost_file
+                else ""
+            )
+            + (f" {self.bill}" if self.bill else "")
         )
 
 
@@ -501,6 +511,22 @@ def _gzip(data: bytes) -> bytes:
     return gzip.compress(data, compresslevel=6, mtime=0)
 
 
+@dataclass(frozen=True)
+class LoggedUsage:
+    """The tokens of one successful call, as the generator wrote them (for a matching bill)."""
+
+    hour: datetime
+    account: str
+    region: str
+    model_id: str
+    service_tier: str
+    input_tokens: int
+    output_tokens: int
+    cache_read_tokens: int
+    cache_write_5m_tokens: int
+    cache_write_1h_tokens: int
+
+
 class _Generator:
     def __init__(
         self,
@@ -511,8 +537,18 @@ class _Generator:
         start: date,
         progress: bool,
         force: bool = False,
+        lose_a_file: bool = False,
     ) -> None:
         self.out_dir = out_dir
+        # every successful call once (re-deliveries and planted malformed copies are not calls)
+        self.usage: list[LoggedUsage] = []
+        # with a bill: one delivery the logs lack, whose calls the bill still has
+        self.lose_a_file = lose_a_file
+        self.lost_file: str | None = None
+        self.lost_records = 0
+        # what the call being made wrote to the cache (5 minutes, 1 hour) and its service tier
+        self.cache_split = (0, 0)
+        self.tier_used: str | None = None
         self.days = days
         self.invocations = invocations
         self.start = start
@@ -594,7 +630,7 @@ class _Generator:
         return SampleLogStats(
             out_dir=self.out_dir,
             files=self.files,
-            records=self.next_index,
+            records=self.next_index - self.lost_records,
             lines=self.lines,
             malformed_lines=self.malformed,
             duplicate_deliveries=self.duplicates,
@@ -793,7 +829,27 @@ class _Generator:
                 self.malformed += 1
             if index in self.duplicate_at:
                 self._write_redelivery(stream, delivered, line)
+        if self.lose_a_file and self.lost_file is None and self._is_the_lost_batch(stream, calls):
+            # never written: its calls are in self.usage (and so on the bill), not in the logs
+            self.lost_file = f"{folder}/{name}"
+            self.lost_records = len(calls)
+            return
         self._write_record_file(f"{folder}/{name}", lines)
+
+    def _is_the_lost_batch(self, stream: _Stream, calls: list[tuple[str, _Burst]]) -> bool:
+        """The first batch of five calls or more of the busiest stream on the last day, noon
+        or later, without a planted oddity (a file lost in delivery, its calls plain usage)."""
+        last_day = (self.start + timedelta(days=self.days - 1)).isoformat()
+        indices = range(self.next_index - len(calls), self.next_index)
+        special = (set(self.malformed_at) | self.duplicate_at | self.sidecar_at) | (
+            set(self.lookalike_at) | self.repeated_key_at
+        )
+        return (
+            stream is _STREAMS[0]
+            and len(calls) >= 5
+            and calls[0][0] >= f"{last_day}T12:"
+            and not special.intersection(indices)
+        )
 
     def _write_redelivery(self, stream: _Stream, delivered: datetime, line: str) -> None:
         later = delivered + timedelta(milliseconds=self.rng.randint(3_600_000, 3 * 3_600_000))
@@ -867,11 +923,28 @@ class _Generator:
         if metadata is not None:
             record["requestMetadata"] = metadata
 
+        self.cache_split = (0, 0)
+        self.tier_used = None
         if model.kind == "embed":
             record["input"], record["output"] = self._embedding_io(failed, bodies_on)
         else:
             record["input"], record["output"] = self._text_io(
                 stream, role, model, operation, failed, bodies_on, offload, folder, record
+            )
+        if not failed:
+            self.usage.append(
+                LoggedUsage(
+                    hour=datetime.fromisoformat(timestamp[:13] + ":00:00+00:00"),
+                    account=stream.account,
+                    region=stream.region,
+                    model_id=burst.model_id,
+                    service_tier=self.tier_used or "standard",
+                    input_tokens=int(record["input"].get("inputTokenCount") or 0),
+                    output_tokens=int(record["output"].get("outputTokenCount") or 0),
+                    cache_read_tokens=int(record["input"].get("cacheReadInputTokenCount") or 0),
+                    cache_write_5m_tokens=self.cache_split[0],
+                    cache_write_1h_tokens=self.cache_split[1],
+                )
             )
         if failed:
             self.failed += 1
@@ -955,6 +1028,7 @@ class _Generator:
             return inp, out
 
         cache_read, write_5m, write_1h = self._cache_tokens(model)
+        self.tier_used = tier
         if (
             model.kind == "claude45"
             and role.use_case == "summarization"
@@ -987,6 +1061,7 @@ class _Generator:
         response = " ".join(rng.choice(_RESPONSES) for _ in range(n_sentences))
 
         inp["inputTokenCount"] = input_tokens
+        self.cache_split = (write_5m, write_1h)
         if model.kind in ("claude45", "claude3"):
             inp["cacheReadInputTokenCount"] = cache_read
             inp["cacheWriteInputTokenCount"] = write_5m + write_1h
@@ -1240,6 +1315,8 @@ def generate_sample_logs(
     start: date | None = None,
     progress: bool = False,
     force: bool = False,
+    cur_out: Path | None = None,
+    seeds: Path = Path("seeds"),
 ) -> SampleLogStats:
     """Write deterministic synthetic Bedrock invocation logs under ``out_dir/AWSLogs``.
 
@@ -1249,12 +1326,30 @@ def generate_sample_logs(
     any other existing tree raises :class:`ForeignLogsError` unless ``force``, so that real logs
     are never deleted by mistake. Nothing else in ``out_dir`` is touched except the root
     permission-check object and the marker. With ``progress`` one line per day goes to stderr.
+
+    With ``cur_out``, also a CUR 2.0 export of what AWS would bill for these calls
+    (:mod:`bedrock_costs.sample_bill`, priced from the seeds in ``seeds``), and one delivery
+    file is then left out of the logs on purpose: the bill has its calls, the logs do not.
     """
     if days < 1:
         raise ValueError(f"days must be at least 1, got {days}")
     if invocations < 1:
         raise ValueError(f"invocations must be at least 1, got {invocations}")
     generator = _Generator(
-        Path(out_dir), days, invocations, seed, start or DEFAULT_START, progress, force
+        Path(out_dir),
+        days,
+        invocations,
+        seed,
+        start or DEFAULT_START,
+        progress,
+        force,
+        lose_a_file=cur_out is not None,
     )
-    return generator.run()
+    stats = generator.run()
+    if cur_out is None:
+        return stats
+    from bedrock_costs.sample_bill import EXPORT_NAME, write_sample_bill
+
+    shutil.rmtree(cur_out / EXPORT_NAME, ignore_errors=True)  # a month is replaced, not added
+    bill = write_sample_bill(generator.usage, cur_out, seeds)
+    return replace(stats, lost_file=generator.lost_file, bill=bill.describe())

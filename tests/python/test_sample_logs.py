@@ -721,3 +721,63 @@ def test_long_context_calls_reach_models_with_and_without_a_premium(tmp_path: Pa
     # Sonnet 4.5 bills a long-context premium; Haiku 4.5 and Sonnet 4.6 do not
     assert long_calls["anthropic.claude-sonnet-4-5-20250929-v1:0"] > 0
     assert long_calls["anthropic.claude-haiku-4-5-20251001-v1:0"] > 0
+
+
+# ---- with a bill (--cur-out) ----------------------------------------------------------------
+
+
+def test_with_a_bill_the_logs_are_the_same_but_for_one_lost_file(run: Run, tmp_path: Path) -> None:
+    """--cur-out draws nothing from the random stream: every file is byte for byte the one a run
+    without it writes, except the one delivery left out on purpose (its calls only billed)."""
+    out, bill = tmp_path / "logs", tmp_path / "bill"
+    stats = generate_sample_logs(out, days=DAYS, invocations=INVOCATIONS, seed=SEED, cur_out=bill)
+    without, with_bill = snapshot(run.out), snapshot(out)
+    assert stats.lost_file is not None
+    assert set(without) - set(with_bill) == {stats.lost_file}
+    assert set(with_bill) <= set(without)
+    assert all(with_bill[name] == without[name] for name in with_bill)
+    lost = [json.loads(line) for line in gzip.decompress(without[stats.lost_file]).splitlines()]
+    assert len(lost) >= 5
+    assert stats.records == run.stats.records - len(lost)
+    assert (bill / "cur2" / "metadata" / "BILLING_PERIOD=2026-10" / "cur2-Manifest.json").is_file()
+    assert "CUR 2.0 export" in stats.describe()
+
+
+def test_the_bill_has_every_successful_call_once(run: Run, tmp_path: Path) -> None:
+    """Billed input and output tokens per account and Region add up to the logged ones of the
+    run without a bill (whose logs still hold the lost file), each call counted once."""
+    import csv
+
+    bill = tmp_path / "bill"
+    generate_sample_logs(
+        tmp_path / "logs", days=DAYS, invocations=INVOCATIONS, seed=SEED, cur_out=bill
+    )
+    billed: Counter[tuple[str, str, str]] = Counter()
+    credits = 0
+    for path in sorted((bill / "cur2" / "data").rglob("*.csv.gz")):
+        for line in csv.DictReader(gzip.decompress(path.read_bytes()).decode().splitlines()):
+            if line["line_item_line_item_type"] == "Credit":
+                credits += 1
+                continue
+            per_unit = 1_000_000 if line["pricing_unit"] == "Units" else 1000
+            kind = line["line_item_usage_type"]
+            token_class = (
+                "input"
+                if re.search(r"[-_]input-tokens|_InputTokenCount", kind)
+                else "output"
+                if re.search(r"output-tokens|OutputTokenCount", kind)
+                else "other"
+            )
+            key = (line["line_item_usage_account_id"], line["product_region_code"], token_class)
+            billed[key] += round(float(line["line_item_usage_amount"]) * per_unit)
+    logged: Counter[tuple[str, str, str]] = Counter()
+    for record in run.records():
+        if "errorCode" in record:
+            continue
+        account, region = record["accountId"], record["region"]
+        logged[(account, region, "input")] += record["input"].get("inputTokenCount") or 0
+        logged[(account, region, "output")] += record["output"].get("outputTokenCount") or 0
+    assert credits == 1
+    for key in logged:
+        if key[2] in ("input", "output") and logged[key]:
+            assert billed[key] == logged[key], key
