@@ -6,6 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SAMPLE_DIR ?= data/sample-logs
+SAMPLE_BILL_DIR ?= data/sample-bill
 SAMPLE_DAYS ?= 30
 SAMPLE_INVOCATIONS ?= 50000
 SAMPLE_SEED ?= 42
@@ -21,7 +22,10 @@ export BEDROCK_COSTS_DUCKDB_PATH ?= $(CURDIR)/target/bedrock_tenant_costs.duckdb
 # into a shell command: `make build SAMPLE_DIR="x'; rm -rf ~; '"` is one (refused) path, not a
 # command. `$$($(LOGS_DIR_VARS) NAME)` prints {"bedrock_logs_dir": <$$NAME>}.
 export SAMPLE_DIR
+export SAMPLE_BILL_DIR
 LOGS_DIR_VARS = $(BIN)/python -c 'import json, os, sys; print(json.dumps({"bedrock_logs_dir": os.environ[sys.argv[1]]}))'
+# The demo's vars: the sample logs and the AWS bill written with them (sample-logs --cur-out).
+DEMO_VARS = $(BIN)/python -c 'import json, os; print(json.dumps({"bedrock_logs_dir": os.environ["SAMPLE_DIR"], "bedrock_cur_dir": os.environ["SAMPLE_BILL_DIR"]}))'
 
 .PHONY: help install sample-logs build demo test test-athena lint lint-python lint-sql pytest clean bench docs
 
@@ -40,9 +44,9 @@ install: $(BIN)/.installed ## create .venv with the pinned toolchain
 profiles.yml: profiles.example.yml
 	@if [ ! -f profiles.yml ]; then cp profiles.example.yml profiles.yml; echo "created profiles.yml from profiles.example.yml"; fi
 
-sample-logs: install ## write sample logs to data/sample-logs (30 days, 50,000 invocations)
+sample-logs: install ## sample logs in data/sample-logs (30 days, 50,000 calls), their bill in data/sample-bill
 	$(BIN)/bedrock-costs sample-logs --out "$$SAMPLE_DIR" --days $(SAMPLE_DAYS) \
-		--invocations $(SAMPLE_INVOCATIONS) --seed $(SAMPLE_SEED)
+		--invocations $(SAMPLE_INVOCATIONS) --seed $(SAMPLE_SEED) --cur-out "$$SAMPLE_BILL_DIR"
 
 build: install profiles.yml ## dbt build on the local DuckDB target over $(SAMPLE_DIR)
 	@mkdir -p target
@@ -53,7 +57,7 @@ build: install profiles.yml ## dbt build on the local DuckDB target over $(SAMPL
 # reconciliation would (rightly) fail.
 demo: sample-logs install profiles.yml ## install, sample logs, full pipeline on DuckDB, top tenants
 	@mkdir -p target
-	$(BIN)/dbt build --target local --full-refresh --vars "$$($(LOGS_DIR_VARS) SAMPLE_DIR)"
+	$(BIN)/dbt build --target local --full-refresh --vars "$$($(DEMO_VARS))"
 	$(BIN)/bedrock-costs summary --database $(BEDROCK_COSTS_DUCKDB_PATH)
 	$(BIN)/bedrock-costs report --database $(BEDROCK_COSTS_DUCKDB_PATH) --out target/report.html
 	@echo "report: $(CURDIR)/target/report.html (open it in a browser; it works offline)"

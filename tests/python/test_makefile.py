@@ -53,6 +53,7 @@ def test_a_hostile_sample_dir_reaches_the_tools_as_one_path(tmp_path: Path) -> N
             "build",
             f"BIN={bin_dir}",
             f"SAMPLE_DIR={hostile}",
+            f"SAMPLE_BILL_DIR={hostile}-bill",
         ],
         capture_output=True,
         text=True,
@@ -63,5 +64,27 @@ def test_a_hostile_sample_dir_reaches_the_tools_as_one_path(tmp_path: Path) -> N
     assert not pwned.exists(), "the shell ran a command spelled in SAMPLE_DIR"
     sample_logs, build = (json.loads(line) for line in calls.read_text().splitlines())
     assert sample_logs[:3] == ["sample-logs", "--out", hostile]
+    assert sample_logs[-2:] == ["--cur-out", f"{hostile}-bill"]
     assert build[:3] == ["build", "--target", "local"]
     assert json.loads(build[build.index("--vars") + 1]) == {"bedrock_logs_dir": hostile}
+
+
+def test_the_demo_builds_the_sample_logs_with_their_bill(tmp_path: Path) -> None:
+    bin_dir, calls = fake_bin(tmp_path)
+    run = subprocess.run(
+        ["make", "--no-print-directory", "-C", str(PROJECT_DIR), "demo", f"BIN={bin_dir}"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "MAKEFLAGS": "", "BEDROCK_COSTS_DUCKDB_PATH": str(tmp_path / "db")},
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    sample_logs, build, summary, _report = (
+        json.loads(line) for line in calls.read_text().splitlines()
+    )
+    assert sample_logs[-2:] == ["--cur-out", "data/sample-bill"]
+    assert json.loads(build[build.index("--vars") + 1]) == {
+        "bedrock_logs_dir": "data/sample-logs",
+        "bedrock_cur_dir": "data/sample-bill",
+    }
+    assert summary[0] == "summary"
