@@ -1,20 +1,11 @@
 """Sample logs through the athena target on the local Athena, step by step, against DuckDB.
 
-The sample-log scenario of the local-Athena tests (test_athena_local.py holds the others): a
-first build on three days, an incremental day, a backfill and a full refresh on both engines,
-then source freshness, docs generate and the report read through pyathena. It is a module of its
-own because it is the longest: `make test-athena` runs it in one lane and every other Athena
-module in the other (scripts/athena-test-lanes.sh).
-
-
-What this proves: every statement of the Athena path (the raw table DDL, seeds, every model,
-every data and reconciliation test, the incremental MERGE, a backfill, a full refresh, source
-freshness, docs generate, the report read through pyathena) executes on Trino 476 with the Hive
-and Iceberg connectors on a Glue catalog and S3, after Trino 422's grammar gate, and gives marts
-equal to DuckDB's, row for row and to the last decimal digit, on the same logs. What it does not
-prove: Athena's own fork of Trino and its limits (bytes scanned, DML timeout, 32 MB rows; the
-100-partition write limit is reproduced with one writer per query), IAM, Lake Formation, and
-Athena's error texts. See docs/tests.md.
+The sample-log scenario of the local-Athena tests (test_athena_local.py holds the others, and
+says what they prove and what not): a first build on three days, an incremental day, a
+backfill and a full refresh on both engines, then source freshness, docs generate and the
+report read through pyathena. It is a module of its own because it is the longest: `make
+test-athena` runs it in one lane and every other Athena module in the other
+(scripts/athena-test-lanes.sh).
 """
 
 from __future__ import annotations
