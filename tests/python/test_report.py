@@ -192,13 +192,26 @@ class Built:
 def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     work = tmp_path_factory.mktemp("report")
     logs = work / "logs"
-    generate_sample_logs(out_dir=logs, days=16, invocations=3000, seed=5, progress=False)
+    bill = work / "bill"
+    generate_sample_logs(
+        out_dir=logs,
+        days=16,
+        invocations=3000,
+        seed=5,
+        progress=False,
+        cur_out=bill,
+        seeds=PROJECT_DIR / "seeds",
+    )
     # The sample's daily costs are cents: lower the anomaly thresholds so that some days qualify.
     run = run_dbt(
         ["build"],
         logs_dir=logs,
         work_dir=work / "dbt",
-        extra_vars={"anomaly_min_cost_usd": 0.01, "anomaly_multiplier": 2},
+        extra_vars={
+            "anomaly_min_cost_usd": 0.01,
+            "anomaly_multiplier": 2,
+            "bedrock_cur_dir": str(bill),
+        },
     )
     assert run.ok, run.output[-4000:]
     report = work / "report.html"
@@ -348,6 +361,18 @@ def test_every_chart_draws_and_the_numbers_equal_the_marts(built: Built, tmp_pat
         e.attrs["data-budget-spent"]: e.attrs["data-value"] for e in dom.find("data-budget-spent")
     }
     assert shown == {t: cents(c) for t, c in spent.items()}
+    # ...and beside it each tenant's share of the AWS bill, in the statement's cents
+    billed = dict(
+        built.query(
+            f"select tenant_id, billed_cost_rounded_usd from {MARTS}.fct_tenant_monthly_statement "
+            f"where statement_month = date '{month}' and billed_cost_rounded_usd is not null"
+        )
+    )
+    assert billed
+    shown_billed = {
+        e.attrs["data-budget-billed"]: e.attrs["data-value"] for e in dom.find("data-budget-billed")
+    }
+    assert shown_billed == {t: cents(c) for t, c in billed.items()}
     ((budgeted,),) = built.query(
         f"select count(*) from {MARTS}.fct_tenant_monthly_statement "
         f"where statement_month = date '{month}' and budget_usd is not null"

@@ -90,6 +90,8 @@ STATEMENT_COLUMNS = (
     "budget_status",
     "as_of_date",
 )
+# The statement's billed cost in cents (largest remainder: the tenants' cents add up to the bill).
+BILLED_COLUMN = "billed_cost_rounded_usd"
 ANOMALY_COLUMNS = (
     "usage_date",
     "tenant_id",
@@ -439,6 +441,7 @@ def read_report_data(
             "projected_budget_share",
             "budget_status",
             "as_of_date",
+            "billed_cost",
         ]
     )
     reason = _missing(STATEMENTS, STATEMENT_COLUMNS, columns)
@@ -446,11 +449,19 @@ def read_report_data(
         statements.unavailable = reason
     else:
         progress(f"report: reading {STATEMENTS}")
+        # the tenant's share of the AWS bill in cents (null without a bill; builds before the
+        # bill reconciliation lack the column)
+        billed = (
+            BILLED_COLUMN
+            if BILLED_COLUMN in columns.get(STATEMENTS, set())
+            else "cast(null as decimal(38, 15))"
+        )
         select = ", ".join(
             [
                 "cast(statement_month as varchar)",
                 *STATEMENT_COLUMNS[1:11],
                 "cast(as_of_date as varchar)",
+                billed,
             ]
         )
         rows = source.fetch(f"select {select} from {s}.{STATEMENTS} order by 1, 2")
@@ -468,6 +479,7 @@ def read_report_data(
                 _float(r[9]),
                 str(r[10]),
                 _text(r[11]),
+                money_units(r[12]),
             ]
             for r in rows
         ]

@@ -71,6 +71,8 @@
       r.budget = money(r.budget);
       r.has_projection = r.projected_cost !== null;
       r.projected_cost = money(r.projected_cost);
+      r.has_billed = r.billed_cost !== null && r.billed_cost !== undefined;
+      r.billed_cost = money(r.has_billed ? r.billed_cost : null);
     });
   }
   if (anomalies) {
@@ -882,10 +884,14 @@
       { label: "budget (line); light: projected month end", color: "#1d2433" }
     ]);
     finish(container, marks);
-    htmlTable(tableBox, ["tenant", "spent", "budget", "used", "projected", "projected share",
-      "status", "days"], rows.map(function (s) {
+    var billed = rows.some(function (s) { return s.has_billed; });
+    htmlTable(tableBox, ["tenant", "spent"].concat(billed ? ["billed by AWS"] : [], ["budget",
+      "used", "projected", "projected share", "status", "days"]), rows.map(function (s) {
       return "<tr>" + cell(esc(s.tenant_id)) +
         cell(usd(s.total_cost), { "data-budget-spent": s.tenant_id, "data-value": centsValue(s.total_cost) }) +
+        (!billed ? "" : s.has_billed
+          ? cell(usd(s.billed_cost), { "data-budget-billed": s.tenant_id, "data-value": centsValue(s.billed_cost) })
+          : cell("-")) +
         cell(s.has_budget ? usd(s.budget) : "-") +
         cell(s.budget_share_used === null ? "-" : pct(s.budget_share_used)) +
         cell(s.has_projection ? usd(s.projected_cost) : "-") +
