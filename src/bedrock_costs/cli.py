@@ -39,6 +39,7 @@ def _cmd_sample_logs(args: argparse.Namespace) -> int:
             progress=not args.quiet,
             force=args.force,
             cur_out=args.cur_out,
+            seeds=args.seeds,
         )
     except (ForeignLogsError, SampleBillError) as error:
         print(f"error: {error}", file=sys.stderr)
@@ -103,8 +104,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="also write a CUR 2.0 export (Data Exports layout) of what AWS would bill for these "
         "calls, with one log file left out, Claude billed through AWS Marketplace and a credit; "
-        "build with var bedrock_cur_dir set to this folder to reconcile it (run from the project "
-        "folder: the prices come from seeds/)",
+        "build with var bedrock_cur_dir set to this folder to reconcile it (priced from --seeds)",
+    )
+    sample.add_argument(
+        "--seeds",
+        type=Path,
+        default=Path("seeds"),
+        help="the project's seeds folder, which prices the --cur-out bill (default: seeds)",
     )
     sample.add_argument("--quiet", action="store_true", help="no progress output")
     sample.add_argument(

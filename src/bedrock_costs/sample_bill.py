@@ -100,11 +100,14 @@ def _read(path: Path) -> list[dict[str, str]]:
         with path.open(newline="", encoding="utf-8") as handle:
             return list(csv.DictReader(handle))
     except FileNotFoundError as error:
-        raise SampleBillError(f"the sample bill needs {path}, which is missing") from error
+        raise SampleBillError(
+            f"the sample bill needs {path}, which is missing: run the command in the project "
+            "folder, or give --seeds DIR"
+        ) from error
 
 
 @dataclass(frozen=True)
-class _Seeds:
+class BillSeeds:
     catalog: Catalog
     prefixes: Mapping[str, str]  # region -> usage type prefix
     names: Mapping[str, str]  # model id -> Price List name
@@ -112,13 +115,21 @@ class _Seeds:
     long_context: Mapping[str, tuple[int, bool]]  # model id -> (threshold, counts cache)
 
     @classmethod
-    def read(cls, seeds: Path) -> _Seeds:
-        listed = read_seed(seeds / "bedrock_model_prices.csv").rows
-        catalog = Catalog.build(
-            listed,
-            load_rules(seeds / "bedrock_price_rules.csv"),
-            load_regions(seeds / "bedrock_regions.csv"),
-        )
+    def read(cls, seeds: Path) -> BillSeeds:
+        try:
+            listed = read_seed(seeds / "bedrock_model_prices.csv").rows
+            catalog = Catalog.build(
+                listed,
+                load_rules(seeds / "bedrock_price_rules.csv"),
+                load_regions(seeds / "bedrock_regions.csv"),
+            )
+        except FileNotFoundError as error:
+            raise SampleBillError(
+                f"the sample bill is priced from the project's seeds and {error.filename} is "
+                "missing: run the command in the project folder, or give --seeds DIR"
+            ) from error
+        except ValueError as error:  # a malformed seed (SeedFormatError, CatalogFileError)
+            raise SampleBillError(f"cannot price the sample bill: {error}") from error
         prefixes: dict[str, str] = {}
         for row in _read(seeds / "bedrock_usage_type_regions.csv"):
             prefixes.setdefault(row["region"], row["usage_type_prefix"])
@@ -139,7 +150,7 @@ class _Seeds:
         return cls(catalog, prefixes, names, profiles, long_context)
 
 
-def _context_tier(usage: LoggedUsage, model_id: str, seeds: _Seeds) -> str:
+def _context_tier(usage: LoggedUsage, model_id: str, seeds: BillSeeds) -> str:
     rule = seeds.long_context.get(model_id)
     if rule is None:
         return "standard"
@@ -162,7 +173,7 @@ def _tokens(usage: LoggedUsage, token_class: str) -> int:
     }[token_class]
 
 
-def _usage_type(prefix: str, bucket: _Bucket, seeds: _Seeds) -> tuple[str, str, str, str]:
+def _usage_type(prefix: str, bucket: _Bucket, seeds: BillSeeds) -> tuple[str, str, str, str]:
     """(usage type, pricing unit, product code, product name) of one bucket's line."""
     native_class, component = _CLASSES[bucket.token_class]
     if bucket.model_id.startswith("anthropic."):
@@ -200,7 +211,7 @@ class _Bucket:
 
 
 def _buckets(
-    usage: Iterable[LoggedUsage], seeds: _Seeds
+    usage: Iterable[LoggedUsage], seeds: BillSeeds
 ) -> tuple[dict[_Bucket, Decimal], dict[_Bucket, int], int]:
     """Cost and tokens per bucket, and the number of calls the catalog cannot price."""
     costs: dict[_Bucket, Decimal] = defaultdict(Decimal)
@@ -242,11 +253,16 @@ def _buckets(
     return costs, tokens, unpriced
 
 
+def read_bill_seeds(seeds: Path = Path("seeds")) -> BillSeeds:
+    """What prices and names the bill (raises SampleBillError naming a missing or bad seed)."""
+    return BillSeeds.read(seeds)
+
+
 def write_sample_bill(
-    usage: Iterable[LoggedUsage], out_dir: Path, seeds: Path = Path("seeds")
+    usage: Iterable[LoggedUsage], out_dir: Path, seeds: BillSeeds
 ) -> SampleBillStats:
     """Write the export for ``usage`` under ``out_dir`` (one delivery per billing period)."""
-    read = _Seeds.read(seeds)
+    read = seeds
     costs, tokens, unpriced = _buckets(usage, read)
     lines_by_period: dict[str, list[dict[str, str]]] = defaultdict(list)
     usage_by_period: dict[str, Decimal] = defaultdict(Decimal)
@@ -295,7 +311,7 @@ def write_sample_bill(
 
 
 def _line(
-    bucket: _Bucket, prefix: str, tokens: int, cost: Decimal, seeds: _Seeds
+    bucket: _Bucket, prefix: str, tokens: int, cost: Decimal, seeds: BillSeeds
 ) -> dict[str, str]:
     usage_type, unit, product_code, product_name = _usage_type(prefix, bucket, seeds)
     per_unit = Decimal(1_000_000) if unit == "Units" else Decimal(1000)

@@ -1335,6 +1335,10 @@ def generate_sample_logs(
         raise ValueError(f"days must be at least 1, got {days}")
     if invocations < 1:
         raise ValueError(f"invocations must be at least 1, got {invocations}")
+    from bedrock_costs.sample_bill import EXPORT_NAME, read_bill_seeds, write_sample_bill
+
+    # the seeds first: a missing one stops the run before any log is written
+    bill_seeds = read_bill_seeds(seeds) if cur_out is not None else None
     generator = _Generator(
         Path(out_dir),
         days,
@@ -1346,10 +1350,8 @@ def generate_sample_logs(
         lose_a_file=cur_out is not None,
     )
     stats = generator.run()
-    if cur_out is None:
+    if cur_out is None or bill_seeds is None:
         return stats
-    from bedrock_costs.sample_bill import EXPORT_NAME, write_sample_bill
-
     shutil.rmtree(cur_out / EXPORT_NAME, ignore_errors=True)  # a month is replaced, not added
-    bill = write_sample_bill(generator.usage, cur_out, seeds)
+    bill = write_sample_bill(generator.usage, cur_out, bill_seeds)
     return replace(stats, lost_file=generator.lost_file, bill=bill.describe())

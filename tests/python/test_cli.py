@@ -198,3 +198,20 @@ def test_summary_shows_the_bill_beside_the_estimate_when_there_is_one() -> None:
     without = render(Overview(**{**overview.__dict__, "bill": None}), tenants)
     assert "billed" not in without
     assert "AWS bill" not in without
+
+
+def test_a_bill_without_the_seeds_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        [
+            *("sample-logs", "--out", str(tmp_path / "logs"), "--days", "1"),
+            *("--invocations", "20", "--quiet", "--cur-out", str(tmp_path / "bill")),
+            *("--seeds", str(tmp_path / "no-seeds")),
+        ]
+    )
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "no-seeds/bedrock_model_prices.csv is missing" in err
+    assert "--seeds DIR" in err
+    assert not (tmp_path / "logs").exists()  # stopped before writing any log
