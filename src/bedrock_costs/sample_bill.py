@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Final
 
 from bedrock_costs.cur_export import write_export
-from bedrock_costs.price_catalog import Catalog, load_regions, load_rules
+from bedrock_costs.price_catalog import Catalog, load_model_names, load_regions, load_rules
 from bedrock_costs.pricing_sync import read_seed
 from bedrock_costs.sample_logs import LoggedUsage
 
@@ -123,6 +123,7 @@ class BillSeeds:
                 load_rules(seeds / "bedrock_price_rules.csv"),
                 load_regions(seeds / "bedrock_regions.csv"),
             )
+            model_names = load_model_names(seeds / "bedrock_price_list_models.csv")
         except FileNotFoundError as error:
             raise SampleBillError(
                 f"the sample bill is priced from the project's seeds and {error.filename} is "
@@ -133,9 +134,11 @@ class BillSeeds:
         prefixes: dict[str, str] = {}
         for row in _read(seeds / "bedrock_usage_type_regions.csv"):
             prefixes.setdefault(row["region"], row["usage_type_prefix"])
-        names: dict[str, str] = {}
-        for row in _read(seeds / "bedrock_price_list_models.csv"):
-            names.setdefault(row["model_id"], row["price_list_name"])
+        names: dict[
+            str, str
+        ] = {}  # the first Price List name of each model, as the seed lists them
+        for name, model_id in model_names.items():
+            names.setdefault(model_id, name)
         profiles = {
             row["application_profile_id"]: _Resolved(row["model_id"], row["routing_scope"])
             for row in _read(seeds / "bedrock_application_inference_profiles.csv")
@@ -163,14 +166,14 @@ def _context_tier(usage: LoggedUsage, model_id: str, seeds: BillSeeds) -> str:
     return "long_context" if prompt > threshold else "standard"
 
 
-def _tokens(usage: LoggedUsage, token_class: str) -> int:
-    return {
-        "input": usage.input_tokens,
-        "output": usage.output_tokens,
-        "cache_read": usage.cache_read_tokens,
-        "cache_write_5m": usage.cache_write_5m_tokens,
-        "cache_write_1h": usage.cache_write_1h_tokens,
-    }[token_class]
+# token class -> the LoggedUsage field that counts it
+_USAGE_FIELDS: Final = {
+    "input": "input_tokens",
+    "output": "output_tokens",
+    "cache_read": "cache_read_tokens",
+    "cache_write_5m": "cache_write_5m_tokens",
+    "cache_write_1h": "cache_write_1h_tokens",
+}
 
 
 def _usage_type(prefix: str, bucket: _Bucket, seeds: BillSeeds) -> tuple[str, str, str, str]:
@@ -234,7 +237,7 @@ def _buckets(
         row = winners[0].row
         scope = "global" if resolved.routing_scope == "global" else "regional"
         for token_class in _CLASSES:
-            count = _tokens(call, token_class)
+            count = int(getattr(call, _USAGE_FIELDS[token_class]))
             price = getattr(row, token_class)
             if not count or price is None:
                 continue
@@ -262,19 +265,18 @@ def write_sample_bill(
     usage: Iterable[LoggedUsage], out_dir: Path, seeds: BillSeeds
 ) -> SampleBillStats:
     """Write the export for ``usage`` under ``out_dir`` (one delivery per billing period)."""
-    read = seeds
-    costs, tokens, unpriced = _buckets(usage, read)
+    costs, tokens, unpriced = _buckets(usage, seeds)
     lines_by_period: dict[str, list[dict[str, str]]] = defaultdict(list)
     usage_by_period: dict[str, Decimal] = defaultdict(Decimal)
     for bucket in sorted(costs):
-        prefix = read.prefixes.get(bucket.region)
+        prefix = seeds.prefixes.get(bucket.region)
         if prefix is None:
             raise SampleBillError(
                 f"seeds/bedrock_usage_type_regions.csv has no prefix for {bucket.region}"
             )
         period = f"{bucket.hour:%Y-%m}"
         billed = costs[bucket].quantize(Decimal("1e-10"))
-        lines_by_period[period].append(_line(bucket, prefix, tokens[bucket], billed, read))
+        lines_by_period[period].append(_line(bucket, prefix, tokens[bucket], billed, seeds))
         usage_by_period[period] += billed
     total_credit = Decimal(0)
     for period, lines in lines_by_period.items():
