@@ -1,6 +1,8 @@
 {#
     The CUR 2.0 line items of the newest delivery of every billing period, as text columns named
-    as in CUR 2.0 (bedrock_cur_columns) plus export_name, billing_period and source_file.
+    as in CUR 2.0 (bedrock_cur_columns) plus product_map_name (the product_name attribute of the
+    product map, read here because the map is a MAP in Parquet and JSON text in CSV; null when
+    the export has no product column), export_name, billing_period and source_file.
     stg_bedrock_cur__line_items types them.
 
     Data Exports rewrites a period's manifest
@@ -45,7 +47,7 @@
 {% macro bedrock_cur_empty_relation() %}
     {%- set columns = [] -%}
     {%- for name in (bedrock_tenant_costs.bedrock_cur_columns().keys() | list)
-        + ['export_name', 'billing_period', 'source_file'] -%}
+        + ['product_map_name', 'export_name', 'billing_period', 'source_file'] -%}
         {%- do columns.append('cast(null as varchar) as ' ~ name) -%}
     {%- endfor -%}
     {{- return('(select ' ~ columns | join(', ') ~ ' where 1 = 0)') -}}
@@ -171,6 +173,17 @@
                 {%- do columns.append('cast(' ~ name ~ ' as varchar) as ' ~ name) -%}
             {%- endif -%}
         {%- endfor -%}
+        {%- if 'product' not in types -%}
+            {%- do columns.append('cast(null as varchar) as product_map_name') -%}
+        {%- elif types['product'].startswith('MAP') -%}
+            {%- do columns.append("cast(product['product_name'] as varchar) as product_map_name") -%}
+        {%- else -%}
+            {#- CSV: the map as JSON text; anything else (blank, not JSON) names no product -#}
+            {%- do columns.append(
+                "case when json_valid(product) and json_type(product) = 'OBJECT'"
+                ~ " then json_extract_string(product, '$.product_name') end as product_map_name"
+            ) -%}
+        {%- endif -%}
         {%- do selects.append(
             'select ' ~ columns | join(', ')
             ~ ', ' ~ bedrock_tenant_costs.sql_string_literal(export_name) ~ ' as export_name'
@@ -212,6 +225,15 @@
             {%- do columns.append('cast(' ~ name ~ ' as varchar) as ' ~ name) -%}
         {%- endif -%}
     {%- endfor -%}
+    {%- set product_type = types.get('product') or '' -%}
+    {%- if product_type.startswith('map') -%}
+        {%- do columns.append("element_at(product, 'product_name') as product_map_name") -%}
+    {%- elif product_type in ('string', 'varchar') -%}
+        {#- a table over CSV: the map as JSON text (json_extract_scalar is null when not JSON) -#}
+        {%- do columns.append("json_extract_scalar(product, '$.product_name') as product_map_name") -%}
+    {%- else -%}
+        {%- do columns.append('cast(null as varchar) as product_map_name') -%}
+    {%- endif -%}
     {{- return(
         '(select ' ~ columns | join(', ')
         ~ ", cast(null as varchar) as export_name"

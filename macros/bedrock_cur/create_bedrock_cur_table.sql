@@ -15,8 +15,9 @@
     replace the old ones. With CREATE_NEW_REPORT each delivery stays in its own folder and the
     table would read them all: use `bedrock-costs bill fetch` (which reads the manifest) and the
     local target for such an export. Only the scalar columns the reconciliation reads are
-    declared (not the maps product and resource_tags, which it does not read yet); Parquet is
-    read by column name, so the export may hold more.
+    declared, with the map product (map<string,string>, read for its product_name); not the map
+    resource_tags, which is not read yet. Parquet is read by column name, so the export may hold
+    more.
 #}
 {% macro create_bedrock_cur_table(replace=false) %}
     {% if target.type != 'athena' %}
@@ -48,10 +49,11 @@
         'bill_billing_period_start_date': 'timestamp', 'line_item_usage_start_date': 'timestamp',
         'line_item_usage_end_date': 'timestamp', 'line_item_usage_amount': 'double',
         'line_item_unblended_cost': 'double', 'line_item_net_unblended_cost': 'double',
+        'product': 'map<string,string>',
     } %}
-    {#- the map columns product and resource_tags are not read yet: not declared (null) -#}
+    {#- the map resource_tags is not read yet: not declared (null) -#}
     {% set columns = [] %}
-    {% for name in bedrock_tenant_costs.bedrock_cur_columns() if name not in ('product', 'resource_tags') %}
+    {% for name in bedrock_tenant_costs.bedrock_cur_columns() if name != 'resource_tags' %}
         {% do columns.append('  `' ~ name ~ '` ' ~ types.get(name, 'string')) %}
     {% endfor %}
     {% set ddl %}

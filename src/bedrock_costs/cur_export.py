@@ -40,6 +40,8 @@ COLUMNS: Final[tuple[tuple[str, str], ...]] = (
     ("line_item_iam_principal", "string"),
     ("product_product_name", "string"),
     ("product_region_code", "string"),
+    # the product's attributes: a map in Parquet, JSON text in CSV ({"product_name": "..."})
+    ("product", "map<string,string>"),
 )
 
 FileFormat = Literal["csv", "parquet"]
@@ -104,7 +106,7 @@ def _write_csv(path: Path, names: Sequence[str], lines: Sequence[Mapping[str, st
 
 
 def _write_parquet(path: Path, names: Sequence[str], lines: Sequence[Mapping[str, str]]) -> None:
-    """Parquet as Data Exports types it (timestamps, doubles), written by DuckDB."""
+    """Parquet as Data Exports types it (timestamps, doubles, maps), written by DuckDB."""
     import duckdb
 
     kinds = dict(COLUMNS)
@@ -120,6 +122,8 @@ def _write_parquet(path: Path, names: Sequence[str], lines: Sequence[Mapping[str
         select = ", ".join(
             f"cast(replace(replace(\"{name}\", 'T', ' '), 'Z', '') as timestamp) as \"{name}\""
             if kinds[name] == "timestamp"
+            else f'cast(cast("{name}" as json) as map(varchar, varchar)) as "{name}"'
+            if kinds[name].startswith("map")
             else f'cast("{name}" as {casts[kinds[name]]}) as "{name}"'
             for name in names
         )

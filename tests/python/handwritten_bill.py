@@ -7,6 +7,8 @@ kind of difference; every expected value is worked out in the comments from the 
 
 from __future__ import annotations
 
+import json
+
 ACCOUNT = "111122223333"
 OTHER_ACCOUNT = "444455556666"
 HAIKU_45 = "anthropic.claude-haiku-4-5-20251001-v1:0"
@@ -63,7 +65,9 @@ BILL = [
     bill_line("USE1-NovaLite-output-tokens", "0.8", "0.000192", hour="01"),
     bill_line("USE1-Claude4.5Haiku-input-tokens", "0.22", "0.000242"),  # matched
     bill_line("USE1-Claude4.5Haiku-output-tokens", "0.145", "0.0007975"),  # matched
-    # Marketplace family, 1.5 x the list price (0.00022): price_mismatch
+    # Marketplace family, 1.5 x the list price (0.00022): price_mismatch. The model is named
+    # only in the product map (no product_product_name, no resource id): a line read without
+    # the map is not Bedrock's at all
     bill_line(
         "USE1-MP:USE1_CacheReadInputTokenCount-Units",
         "0.002",
@@ -71,8 +75,7 @@ BILL = [
         unit="Units",
         product_code="4a524th30q694o538qndh9ucht",
         bill_billing_entity="AWS Marketplace",
-        product_product_name="Claude Haiku 4.5 (Amazon Bedrock Edition)",
-        line_item_resource_id=f"arn:aws:bedrock:us-east-1::foundation-model/{HAIKU_45}",
+        product=json.dumps({"product_name": "Claude Haiku 4.5 (Amazon Bedrock Edition)"}),
     ),
     # matched; billed to acme's one caller
     bill_line(

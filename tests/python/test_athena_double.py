@@ -155,6 +155,42 @@ def test_invalid_hive_ddl_is_rejected_by_the_hive_validator(athena) -> None:
     assert raised.value.response["Error"]["Message"].startswith("hive ddl rejected: ")
 
 
+@pytest.mark.parametrize(
+    "column_type",
+    [
+        "map<string,string>",
+        "MAP<STRING, ARRAY<STRUCT<a:int, `b c`:map<string,decimal(10,2)>>>>",
+        "struct<name:string, n:bigint>",
+    ],
+)
+def test_complex_hive_column_types_pass_the_gate(column_type: str) -> None:
+    """Athena's DDL takes map<...> and struct<...> (trino_sql_validator's Hive dialect does not:
+    the gate checks them itself)."""
+    sql = f"create external table a.b (x {column_type}, y string) stored as parquet location 's3://a/b/'"
+    assert check_syntax(sql) == ("hive", None)
+
+
+@pytest.mark.parametrize(
+    ("column_type", "message"),
+    [
+        ("map<string>", "expected ','"),
+        ("map<array<string>,string>", "a map key must be a primitive type"),
+        ("struct<>", "a struct field needs name:type"),
+        ("map<string,strin>", "not a Hive column type"),
+        ("map<string,string", "expected '>'"),
+        ("map<string,string>>", "sql parser error"),
+    ],
+)
+def test_malformed_complex_hive_column_types_are_rejected(column_type: str, message: str) -> None:
+    gate, rejection = check_syntax(
+        f"create external table a.b (x {column_type}) location 's3://a/b/'"
+    )
+    assert gate == "hive"
+    assert rejection is not None
+    assert rejection.startswith("hive ddl rejected: ")
+    assert message in rejection
+
+
 def test_strictness_can_be_switched_off(
     athena, double: AthenaDoubleServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -131,10 +131,70 @@ def statement_kind(sql: str) -> str:
     return match.group(0).upper() if match else "EMPTY"
 
 
+_HIVE_PRIMITIVE = re.compile(
+    r"\s*(tinyint|smallint|integer|int|bigint|boolean|float|double|string|binary|timestamp|date"
+    r"|decimal(\(\s*\d+\s*(,\s*\d+\s*)?\))?|(var)?char\(\s*\d+\s*\))(?!\w)",
+    re.IGNORECASE,
+)
+_COMPLEX_HEAD = re.compile(r"\b(map|struct)\s*<", re.IGNORECASE)
+_TYPE_HEAD = re.compile(r"\s*(array|map|struct)\s*<", re.IGNORECASE)
+_STRUCT_FIELD = re.compile(r"\s*(\w+|`[^`]+`)\s*:")
+
+
+def _expect(text: str, at: int, char: str) -> int:
+    found = re.compile(rf"\s*{re.escape(char)}").match(text, at)
+    if not found:
+        raise ValueError(f"expected {char!r} in a column type at character {at}")
+    return found.end()
+
+
+def _hive_type_end(text: str, at: int) -> int:
+    """The index after the Hive column type starting at `at`; ValueError when it is not one.
+    A type is a primitive, array<T>, map<primitive,T> or struct<name:T,...>."""
+    head = _TYPE_HEAD.match(text, at)
+    if not head:
+        primitive = _HIVE_PRIMITIVE.match(text, at)
+        if not primitive:
+            raise ValueError(f"not a Hive column type at character {at}")
+        return primitive.end()
+    kind, at = head.group(1).lower(), head.end()
+    if kind == "array":
+        at = _hive_type_end(text, at)
+    elif kind == "map":
+        if not _HIVE_PRIMITIVE.match(text, at):
+            raise ValueError(f"a map key must be a primitive type at character {at}")
+        at = _hive_type_end(text, _expect(text, _hive_type_end(text, at), ","))
+    else:
+        while field := _STRUCT_FIELD.match(text, at):
+            at = _hive_type_end(text, field.end())
+            comma = re.compile(r"\s*,").match(text, at)
+            if not comma:
+                break
+            at = comma.end()
+        else:
+            raise ValueError(f"a struct field needs name:type at character {at}")
+    return _expect(text, at, ">")
+
+
+def _mask_complex_types(text: str) -> str:
+    """`map<...>` and `struct<...>` column types, each checked by `_hive_type_end`, replaced by
+    `string`: the Hive dialect of trino_sql_validator 0.23 refuses both (its parser expects `,`
+    or `)` at the `<`), though Athena's DDL takes them (docs.aws.amazon.com/athena/latest/ug/
+    data-types.html: `map<primitive_type, data_type>`, `struct<col_name : data_type, ...>`)."""
+    while head := _COMPLEX_HEAD.search(text):
+        end = _hive_type_end(text, head.start())
+        text = text[: head.start()] + "string" + text[end:]
+    return text
+
+
 def check_syntax(sql: str) -> tuple[str, str | None]:
     """Gate one statement: (gate used, rejection message or None)."""
     text = strip_comments(sql)
     if _HIVE.match(text):
+        try:
+            text = _mask_complex_types(text)
+        except ValueError as error:
+            return "hive", f"hive ddl rejected: {error}"
         result = trino_sql_validator.validate(text, dialect="hive", jinja="reject")
         if result.valid and result.statement_count == 1:
             return "hive", None

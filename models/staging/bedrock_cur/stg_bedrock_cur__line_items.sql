@@ -74,7 +74,8 @@ typed as (
         try_cast(trim(line_item_net_unblended_cost) as {{ money_type() }}) as net_unblended_cost_usd,
         trim(line_item_resource_id) as resource_id,
         trim(line_item_iam_principal) as iam_principal,
-        trim(product_product_name) as product_name,
+        -- the product name, or (an export without product_product_name) the product map's
+        coalesce(nullif(trim(product_product_name), ''), nullif(trim(product_map_name), '')) as product_name,
         lower(trim(product_region_code)) as product_region_code
     from cur_line_items
 
