@@ -43,6 +43,7 @@ CHARTS = (
     "error-rate",
     "budget-burn",
     "anomalies",
+    "bill-reconciliation",
 )
 VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source"}
 
@@ -397,7 +398,43 @@ def test_every_chart_draws_and_the_numbers_equal_the_marts(built: Built, tmp_pat
     }
     assert shown_anomalies == anomalies
 
+    # The bill against the logs: every status's buckets, billed and estimated cost, to the cent.
+    reconciled = {
+        status: (str(buckets), cents(billed), cents(estimated or 0))
+        for status, buckets, billed, estimated in built.query(
+            f"select reconciliation_status, count(*), sum(billed_cost_usd),"
+            f" sum(coalesce(estimated_cost_usd, 0))"
+            f" from {MARTS}.fct_bedrock_bill_reconciliation group by 1"
+        )
+    }
+    assert {"matched", "billed_not_logged"} <= set(reconciled)
+    shown_reconciled = {
+        e.attrs["data-reconciliation"]: (
+            e.attrs["data-buckets"],
+            e.attrs["data-billed"],
+            e.attrs["data-estimated"],
+        )
+        for e in dom.find("data-reconciliation")
+    }
+    assert shown_reconciled == reconciled
+
     screenshot(built.report, tmp_path, ARTIFACTS / "report.png")
+
+
+def test_a_build_without_a_bill_says_how_to_add_one(built: Built, tmp_path: Path) -> None:
+    database = tmp_path / "no-bill.duckdb"
+    shutil.copy(built.run.database, database)
+    with duckdb.connect(str(database)) as con:
+        con.execute(f"delete from {MARTS}.fct_bedrock_bill_reconciliation")
+    report = tmp_path / "no-bill.html"
+    assert main(["report", "--database", str(database), "--out", str(report)]) == 0
+    dom = render_dom(report, tmp_path)
+    check_no_errors(dom)
+    reconciliation = dom.chart("bill-reconciliation")
+    assert reconciliation.attrs["data-empty"] == "true"
+    assert "No AWS bill in this build" in reconciliation.text
+    assert "bedrock_cur_dir" in reconciliation.text
+    assert not list(dom.find("data-reconciliation"))
 
 
 def test_filters_in_the_url_re_render_every_number(built: Built, tmp_path: Path) -> None:
@@ -447,6 +484,22 @@ def test_filters_in_the_url_re_render_every_number(built: Built, tmp_path: Path)
     assert check_latency(dom, built, f"{where} and model_id = '{model}'") == 3
     for name in ("cost-over-time", "tenant-cost", "model-mix", "token-classes", "latency"):
         assert int(dom.chart(name).attrs["data-marks"]) > 0, name
+    # the bill's buckets narrow to the days and the model (not to the tenant: they have none)
+    reconciled = {
+        status: cents(billed)
+        for status, billed in built.query(
+            f"select reconciliation_status, sum(billed_cost_usd)"
+            f" from {MARTS}.fct_bedrock_bill_reconciliation"
+            f" where usage_date between date '{date_from}' and date '{date_to}'"
+            f" and model_id = '{model}' group by 1"
+        )
+    }
+    assert reconciled
+    assert {
+        e.attrs["data-reconciliation"]: e.attrs["data-billed"]
+        for e in dom.find("data-reconciliation")
+    } == reconciled
+    assert "tenant filter does not apply" in dom.one("id", "reconciliation-scope").text
 
 
 def test_the_tag_key_selector_switches_the_tag_chart(built: Built, tmp_path: Path) -> None:

@@ -38,7 +38,8 @@ BY_TAG = "fct_tenant_daily_usage_by_tag"
 INVOCATIONS = "fct_bedrock_invocations"
 STATEMENTS = "fct_tenant_monthly_statement"
 ANOMALIES = "fct_tenant_daily_cost_anomalies"
-TABLES = (DAILY, BY_TAG, INVOCATIONS, STATEMENTS, ANOMALIES)
+RECONCILIATION = "fct_bedrock_bill_reconciliation"
+TABLES = (DAILY, BY_TAG, INVOCATIONS, STATEMENTS, ANOMALIES, RECONCILIATION)
 
 DAILY_COLUMNS = (
     "usage_date",
@@ -102,6 +103,13 @@ ANOMALY_COLUMNS = (
     "anomaly_multiplier",
     "excess_cost_usd",
     "anomaly_kind",
+)
+RECONCILIATION_COLUMNS = (
+    "usage_date",
+    "model_id",
+    "reconciliation_status",
+    "billed_cost_usd",
+    "estimated_cost_usd",
 )
 
 Progress = Callable[[str], None]
@@ -521,4 +529,31 @@ def read_report_data(
             for r in rows
         ]
     data.sections["anomalies"] = anomalies
+
+    # The AWS bill against the logs: day x model x reconciliation status (empty without a bill).
+    reconciliation = Section(
+        ["usage_date", "model_id", "status", "buckets", "billed_cost", "estimated_cost"]
+    )
+    reason = _missing(RECONCILIATION, RECONCILIATION_COLUMNS, columns)
+    if reason:
+        reconciliation.unavailable = reason
+    else:
+        progress(f"report: reading {RECONCILIATION}")
+        rows = source.fetch(
+            "select cast(usage_date as varchar), model_id, reconciliation_status, count(*),"
+            " sum(billed_cost_usd), sum(estimated_cost_usd)"
+            f" from {s}.{RECONCILIATION} group by 1, 2, 3 order by 1, 2, 3"
+        )
+        reconciliation.rows = [
+            [
+                str(r[0]),
+                UNRESOLVED_MODEL if r[1] is None else str(r[1]),
+                str(r[2]),
+                _int(r[3]),
+                money_units(r[4]) or "0",
+                money_units(r[5]),
+            ]
+            for r in rows
+        ]
+    data.sections["reconciliation"] = reconciliation
     return data

@@ -26,6 +26,14 @@
   ];
   var STATUS_COLORS = { within_budget: "#2c8a4b", projected_over: "#d98a00",
     over_budget: "#c62f3a", no_budget: "#a3abbb" };
+  // fct_bedrock_bill_reconciliation's statuses, in the order the table lists them.
+  var RECONCILIATION_STATUSES = [
+    { key: "matched", color: "#2c8a4b" },
+    { key: "token_mismatch", color: "#d98a00" },
+    { key: "price_mismatch", color: "#e8793a" },
+    { key: "billed_not_logged", color: "#c62f3a" },
+    { key: "logged_not_billed", color: "#7a5bd6" }
+  ];
 
   // ---------------------------------------------------------------- keyed by data
   // Tenant ids, tag values and model ids are anyone's text: a key such as "__proto__" or
@@ -54,6 +62,7 @@
   var latency = table("latency");
   var statements = table("statements");
   var anomalies = table("anomalies");
+  var reconciliation = table("reconciliation");
   var money = function (text) { return text === null || text === undefined ? 0n : BigInt(text); };
   if (daily) {
     daily.forEach(function (r) {
@@ -73,6 +82,13 @@
       r.projected_cost = money(r.projected_cost);
       r.has_billed = r.billed_cost !== null && r.billed_cost !== undefined;
       r.billed_cost = money(r.has_billed ? r.billed_cost : null);
+    });
+  }
+  if (reconciliation) {
+    reconciliation.forEach(function (r) {
+      r.billed_cost = money(r.billed_cost);
+      // an unpriced or missing estimate counts as 0, as in the mart's cost_difference_usd
+      r.estimated_cost = money(r.estimated_cost);
     });
   }
   if (anomalies) {
@@ -974,6 +990,56 @@
     tableBox.setAttribute("data-rows", String(rows.length));
   }
 
+  // The AWS bill against the logs, per reconciliation status: billed cost (bar) and the
+  // estimate from the logs (marker). Buckets are not per tenant: the tenant filter does not apply.
+  function renderReconciliation(r) {
+    var container = chart("bill-reconciliation");
+    var tableBox = document.getElementById("reconciliation-table");
+    document.getElementById("reconciliation-scope").textContent = state.tenant !== ALL
+      ? "The tenant filter does not apply here: the bill is per account, Region and model." : "";
+    if (!reconciliation) {
+      unavailable(container, reasonOf("reconciliation"));
+      tableBox.innerHTML = "";
+      return;
+    }
+    if (!reconciliation.length) {
+      empty(container, "No AWS bill in this build: set var bedrock_cur_dir (local) or " +
+        "bedrock_cur_table (Athena); see docs/bill-reconciliation.md.");
+      tableBox.innerHTML = "";
+      return;
+    }
+    var totals = dict();
+    reconciliation.forEach(function (b) {
+      if (!inRange(b.usage_date, r) || !modelOk(b.model_id)) { return; }
+      var t = totals[b.status] || (totals[b.status] = { buckets: 0, billed: 0n, estimated: 0n });
+      t.buckets += b.buckets;
+      t.billed += b.billed_cost;
+      t.estimated += b.estimated_cost;
+    });
+    var rows = RECONCILIATION_STATUSES.filter(function (s) { return totals[s.key]; });
+    if (!rows.length) { empty(container, "No billed or logged usage in this selection."); tableBox.innerHTML = ""; return; }
+    var marks = hbarChart(container, rows.map(function (s) {
+      var t = totals[s.key];
+      return { label: s.key.replace(/_/g, " "), extent: dollars(t.estimated),
+        valueText: usd(t.billed) + " billed",
+        segments: [{ value: dollars(t.billed), color: s.color, label: "billed", text: usd(t.billed) }],
+        markers: [{ value: dollars(t.estimated), color: "#1d2433",
+          label: "estimated from the logs " + usd(t.estimated) }] };
+    }), { format: compactUsd });
+    legend(container, RECONCILIATION_STATUSES.map(function (s) {
+      return { label: s.key.replace(/_/g, " "), color: s.color };
+    }).concat([{ label: "estimated from the logs (line)", color: "#1d2433" }]));
+    finish(container, marks);
+    htmlTable(tableBox, ["status", "buckets", "billed by AWS", "estimated from the logs", "difference"],
+      rows.map(function (s) {
+        var t = totals[s.key];
+        return "<tr data-reconciliation=\"" + esc(s.key) + "\" data-billed=\"" + centsValue(t.billed) +
+          "\" data-estimated=\"" + centsValue(t.estimated) + "\" data-buckets=\"" + t.buckets + "\">" +
+          cell(esc(s.key.replace(/_/g, " ")), { "class": "status-" + s.key }) + cell(int(t.buckets)) +
+          cell(usd(t.billed)) + cell(usd(t.estimated)) + cell(usd(t.billed - t.estimated)) + "</tr>";
+      }));
+  }
+
   // Sections that depend on the daily usage mart.
   var DAILY_CHARTS = ["cost-over-time", "tenant-cost", "model-mix", "token-classes",
     "cache-savings", "error-rate"];
@@ -1019,6 +1085,7 @@
     guarded("tokens-by-tag", function () { renderTags(r); });
     guarded("budget-burn", function () { renderBudget(r); });
     guarded("anomalies", function () { renderAnomalies(r, days); });
+    guarded("bill-reconciliation", function () { renderReconciliation(r); });
     markClippedTables();
     document.body.setAttribute("data-rendered", "true");
   }
