@@ -14,7 +14,7 @@
         'anomaly_min_cost_usd', 'reconcile_full_history',
         'bedrock_cur_dir', 'bedrock_cur_s3_uri', 'bedrock_cur_schema', 'bedrock_cur_table',
         'bill_token_tolerance_share', 'bill_cost_tolerance_share', 'bill_cost_tolerance_usd',
-        'max_bill_difference_share',
+        'max_bill_difference_share', 'athena_production_targets',
     ] %}
     {% set passed = invocation_args_dict.get('vars') or {} %}
     {% if passed is string %}{% set passed = fromyaml(passed) or {} %}{% endif %}
@@ -49,6 +49,14 @@
             "var bedrock_logs_dir must not contain quotes, backslashes, control characters or "
             ~ "the glob characters * ? [ ] { }; got: " ~ (logs_dir | tojson)
             ~ ". Move or link the logs to a plain path."
+        ) }}
+    {% endif %}
+    {% set production_targets = var('athena_production_targets', ['athena']) %}
+    {% if production_targets is string or production_targets is not iterable
+        or production_targets | reject('string') | list | length > 0 %}
+        {{ exceptions.raise_compiler_error(
+            "var athena_production_targets must be a list of target names, e.g. [athena]; got: "
+            ~ (production_targets | tojson)
         ) }}
     {% endif %}
     {% do bedrock_tenant_costs.bedrock_raw_schema() %}

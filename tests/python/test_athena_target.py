@@ -24,6 +24,8 @@ import pytest
 from bedrock_costs_dev import athena_double
 from dbt_harness import PROJECT_DIR, athena_env, compiled_sql, run_dbt
 
+pytestmark = pytest.mark.dbt
+
 LOG_VARS = {
     "bedrock_logs_s3_uri": "s3://bedrock-logs-bucket/bedrock",
     "bedrock_log_accounts": ["111122223333", "444455556666"],
@@ -394,3 +396,34 @@ def test_the_removed_force_batch_var_says_why(
     )
     assert not run.ok
     assert "var 'athena_force_batch' was removed: dbt-athena 1.11 writes" in run.output
+
+
+def _schemas(tmp_path: Path, target: str, **env: str) -> dict[str, str]:
+    run = run_dbt(
+        ["ls", "--resource-type", "model", "--resource-type", "seed", "--output", "json"]
+        + ["--output-keys", "name schema", "--quiet"],
+        None,
+        tmp_path / target,
+        LOG_VARS,
+        target=target,
+        env={**athena_env("unused"), "ATHENA_SCHEMA": "acme", **env},
+    )
+    assert run.ok, run.output[-3000:]
+    rows = [json.loads(line) for line in run.output.splitlines() if line.startswith("{")]
+    return {row["name"]: row["schema"] for row in rows}
+
+
+def test_a_non_production_athena_target_never_writes_the_production_schemas(
+    tmp_path: Path,
+) -> None:
+    production = _schemas(tmp_path, "athena", USER="alice")
+    assert production["fct_tenant_daily_usage"] == "acme_marts"
+    assert production["stg_bedrock__invocations"] == "acme_staging"
+    development = _schemas(tmp_path, "athena_dev", USER="alice")
+    assert set(development) == set(production)
+    assert all(development[name] == f"dev_alice_{production[name]}" for name in production)
+    # a CI run names its own prefix; anything but a Glue name's characters is folded away
+    ci = _schemas(tmp_path, "athena_dev", USER="alice", BEDROCK_COSTS_SCHEMA_PREFIX="CI run#42")
+    assert ci["fct_tenant_daily_usage"] == "ci_run_42_acme_marts"
+    # DuckDB's schemas are never prefixed
+    assert _schemas(tmp_path, "local", USER="alice")["fct_tenant_daily_usage"] == "bedrock_marts"

@@ -29,6 +29,8 @@ from dbt_harness import (
     run_dbt_on_handwritten as run_dbt,
 )
 
+pytestmark = pytest.mark.dbt
+
 FIXTURE = HANDWRITTEN_FIXTURE
 EU_PREFIX = "AWSLogs/111122223333/BedrockModelInvocationLogs/eu-west-1"
 US_PREFIX = "AWSLogs/111122223333/BedrockModelInvocationLogs/us-east-1"
@@ -148,6 +150,7 @@ BAD_WINDOW_VARS = [
     ),
     ({"max_unpriced_share": 2}, "max_unpriced_share must be a share between 0 and 1"),
     ({"tenant_id_keys": "tenantId"}, "tenant_id_keys must be a non-empty list"),
+    ({"athena_production_targets": "athena"}, "athena_production_targets must be a list"),
     ({"bedrock_logs_dir": "/tmp/it's'); select 1; --"}, "bedrock_logs_dir must not contain quotes"),
     ({"bedrock_logs_dir": "/tmp/logs*"}, "bedrock_logs_dir must not contain quotes"),
     ({"bedrock_logs_dir": "C:\\logs"}, "bedrock_logs_dir must not contain quotes"),
