@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
-    from bedrock_costs.pricing_sync import PriceRow
+    from bedrock_costs.pricing.rows import PriceRow
 
 DEFAULT_REGIONS: Final = Path("seeds/bedrock_regions.csv")
 DEFAULT_RULES: Final = Path("seeds/bedrock_price_rules.csv")

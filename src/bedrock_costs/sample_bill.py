@@ -31,7 +31,7 @@ from typing import Final
 
 from bedrock_costs.cur_export import write_export
 from bedrock_costs.price_catalog import Catalog, load_model_names, load_regions, load_rules
-from bedrock_costs.pricing_sync import read_seed
+from bedrock_costs.pricing.seed import read_seed
 from bedrock_costs.sample_logs import LoggedUsage
 
 EXPORT_NAME: Final = "cur2"

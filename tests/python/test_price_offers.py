@@ -17,9 +17,13 @@ from pathlib import Path
 
 import pytest
 
+from bedrock_costs import exit_codes
 from bedrock_costs import pricing_sync as ps
 from bedrock_costs.price_catalog import load_model_names
 from bedrock_costs.price_offers import OfferFileError, offer_files, read_offers
+from bedrock_costs.pricing import products as pricing_products
+from bedrock_costs.pricing import rows as pricing_rows
+from bedrock_costs.pricing import seed as pricing_seed
 
 PROJECT = Path(__file__).resolve().parents[2]
 OFFERS = PROJECT / "tests" / "python" / "fixtures" / "price_list_offers"
@@ -49,9 +53,9 @@ def sync(
     return code, out.getvalue(), err.getvalue()
 
 
-def fetched_rows(offers: Path) -> list[ps.PriceRow]:
-    products = list(read_offers(offers, ps.DEFAULT_SERVICE_CODES))
-    rows, _ = ps.products_to_price_rows(
+def fetched_rows(offers: Path) -> list[pricing_rows.PriceRow]:
+    products = list(read_offers(offers, pricing_rows.DEFAULT_SERVICE_CODES))
+    rows, _ = pricing_products.products_to_price_rows(
         products,
         effective_from=TODAY,
         retrieved=TODAY,
@@ -66,7 +70,7 @@ def test_every_excerpt_price_is_what_the_shipped_catalog_charges() -> None:
     assert {row.region for row in rows} == {"us-east-1", "eu-west-1", "ap-south-1", "us-gov-west-1"}
     assert {row.service_tier for row in rows} >= {"standard", "flex", "priority", "batch"}
     code, out, err = sync(OFFERS, check=True)
-    assert code == ps.EXIT_OK, out + err
+    assert code == exit_codes.EXIT_OK, out + err
     assert "seed is up to date with the Price List" in out
     summary = next(line for line in out.splitlines() if line.startswith("summary:"))
     assert "0 changed, 0 new" in summary
@@ -106,7 +110,7 @@ def test_a_changed_listed_price_is_a_new_row_and_a_changed_derived_price_a_confl
         "3.5",
     )
     code, out, err = sync(offers, check=True)
-    assert code == ps.EXIT_STALE, out + err
+    assert code == exit_codes.EXIT_STALE, out + err
     assert (
         "+ amazon.nova-lite-v1:0 eu-west-1 * standard standard: new row overriding "
         "'amazon.nova-lite-v1:0 eu * standard standard' for this key: input 0.078 -> 0.09"
@@ -132,7 +136,7 @@ def test_a_missing_offer_file_names_the_download_address() -> None:
     with pytest.raises(OfferFileError, match=r"current/eu-central-1/index\.json"):
         offer_files(OFFERS, ["AmazonBedrock"], ["eu-central-1"])
     code, _, err = sync(OFFERS, region_codes=["eu-central-1"])
-    assert code == ps.EXIT_FAILURE
+    assert code == exit_codes.EXIT_FAILURE
     assert (
         "https://pricing.us-east-1.amazonaws.com/offers/v1.0/aws/AmazonBedrock/current/"
         "eu-central-1/index.json" in err
@@ -144,18 +148,18 @@ def test_a_file_that_is_not_an_offer_file_is_an_error(tmp_path: Path) -> None:
     path.parent.mkdir(parents=True)
     path.write_text('{"formatVersion": "v1.0"}')
     code, _, err = sync(tmp_path, region_codes=["us-east-1"], service_codes=("AmazonBedrock",))
-    assert code == ps.EXIT_FAILURE
+    assert code == exit_codes.EXIT_FAILURE
     assert "is not a Price List offer file (no 'products' object)" in err
 
 
 def test_from_an_empty_seed_the_generator_writes_every_excerpt_price(tmp_path: Path) -> None:
     seed = tmp_path / "seed.csv"
-    seed.write_text(",".join(ps.SEED_HEADER) + "\n")
+    seed.write_text(",".join(pricing_rows.SEED_HEADER) + "\n")
     out_path = tmp_path / "generated.csv"
     code, out, err = sync(OFFERS, seed=seed, out_path=out_path)
-    assert code == ps.EXIT_OK, out + err
-    written = {row.key: row.prices() for row in ps.read_seed(out_path).rows}
+    assert code == exit_codes.EXIT_OK, out + err
+    written = {row.key: row.prices() for row in pricing_seed.read_seed(out_path).rows}
     assert written == {row.key: row.prices() for row in fetched_rows(OFFERS)}
-    sources = {row.source for row in ps.read_seed(out_path).rows}
+    sources = {row.source for row in pricing_seed.read_seed(out_path).rows}
     assert all(s.startswith("AWS Price List offer files ") for s in sources)
     assert all("retrieved 2026-12-02" in s for s in sources)

@@ -15,12 +15,19 @@ from botocore.stub import Stubber
 
 from bedrock_costs import pricing_sync as ps
 from bedrock_costs.price_catalog import load_model_names
+from bedrock_costs.pricing import diff as pricing_diff
+from bedrock_costs.pricing import model_names as pricing_model_names
+from bedrock_costs.pricing import price_list as pricing_price_list
+from bedrock_costs.pricing import products as pricing_products
+from bedrock_costs.pricing import proposal as pricing_proposal
+from bedrock_costs.pricing import rows as pricing_rows
+from bedrock_costs.pricing import seed as pricing_seed
 from fixtures import price_list as pl
 
 TODAY = date(2026, 10, 1)
 SONNET = "anthropic.claude-sonnet-4-5-20250929-v1:0"
 NOVA_PRO = "amazon.nova-pro-v1:0"
-HEADER = ",".join(ps.SEED_HEADER)
+HEADER = ",".join(pricing_rows.SEED_HEADER)
 
 #: A seed in the contract format: a closed history row and a stale open row for Nova Pro, Claude
 #: rows for every Region (`*`) that the us-east-1 Price List agrees with, and rows the Price List
@@ -84,8 +91,10 @@ def all_products() -> list[dict[str, Any]]:
     return [*pl.BEDROCK_PAGE_1, *pl.BEDROCK_PAGE_2, *pl.FOUNDATION_MODELS_PAGE]
 
 
-def rows_by_key(products: list[dict[str, Any]]) -> dict[tuple[str, ...], ps.PriceRow]:
-    rows, _ = ps.products_to_price_rows(products, effective_from=TODAY, retrieved=TODAY)
+def rows_by_key(products: list[dict[str, Any]]) -> dict[tuple[str, ...], pricing_rows.PriceRow]:
+    rows, _ = pricing_products.products_to_price_rows(
+        products, effective_from=TODAY, retrieved=TODAY
+    )
     return {row.key: row for row in rows}
 
 
@@ -97,7 +106,7 @@ def test_fetch_follows_next_token_across_pages_and_service_codes() -> None:
     messages: list[str] = []
     with Stubber(client) as stubber:
         stub_all_pages(stubber)
-        products = list(ps.fetch_price_list(client, progress=messages.append))
+        products = list(pricing_price_list.fetch_price_list(client, progress=messages.append))
         stubber.assert_no_pending_responses()
     expected = all_products()
     assert len(products) == len(expected)
@@ -122,7 +131,11 @@ def test_fetch_filters_each_region_with_term_match() -> None:
                 pl.response([pl.NOVA_PRO_INPUT]),
                 request("AmazonBedrock", region=region),
             )
-        products = list(ps.fetch_price_list(client, ("AmazonBedrock",), ["us-east-1", "us-west-2"]))
+        products = list(
+            pricing_price_list.fetch_price_list(
+                client, ("AmazonBedrock",), ["us-east-1", "us-west-2"]
+            )
+        )
         stubber.assert_no_pending_responses()
     assert len(products) == 2
 
@@ -131,11 +144,13 @@ def test_unparseable_element_is_reported_not_dropped() -> None:
     client = pricing_client()
     with Stubber(client) as stubber:
         stubber.add_response("get_products", pl.response([pl.NOT_JSON]), request("AmazonBedrock"))
-        products = list(ps.fetch_price_list(client, ("AmazonBedrock",)))
-    rows, skipped = ps.products_to_price_rows(products, effective_from=TODAY, retrieved=TODAY)
+        products = list(pricing_price_list.fetch_price_list(client, ("AmazonBedrock",)))
+    rows, skipped = pricing_products.products_to_price_rows(
+        products, effective_from=TODAY, retrieved=TODAY
+    )
     assert rows == []
     assert [(s.category, s.reason, s.service_code) for s in skipped] == [
-        (ps.MALFORMED, "PriceList element is not a JSON object", "AmazonBedrock")
+        (pricing_rows.MALFORMED, "PriceList element is not a JSON object", "AmazonBedrock")
     ]
 
 
@@ -152,7 +167,7 @@ def test_per_1k_token_prices_become_exact_per_1m_decimals() -> None:
     assert row.cache_read == Decimal("0.2")
     assert (row.cache_write_5m, row.cache_write_1h, row.usd_per_unit) == (None, None, None)
     assert row.price_unit == "token"
-    cells = dict(zip(ps.SEED_HEADER, row.to_cells(), strict=True))
+    cells = dict(zip(pricing_rows.SEED_HEADER, row.to_cells(), strict=True))
     assert cells["input_usd_per_1m_tokens"] == "0.80"
     assert cells["output_usd_per_1m_tokens"] == "3.20"
     assert cells["cache_read_usd_per_1m_tokens"] == "0.20"
@@ -260,7 +275,7 @@ def test_global_batch_priority_and_long_context_are_separate_keys() -> None:
     ],
 )
 def test_usage_type_grammar(usagetype: str, expected: tuple[str, ...]) -> None:
-    usage = ps._token_usage(usagetype, {})
+    usage = pricing_products._token_usage(usagetype, {})
     assert (
         usage.price_class,
         usage.routing_scope,
@@ -272,32 +287,37 @@ def test_usage_type_grammar(usagetype: str, expected: tuple[str, ...]) -> None:
 @pytest.mark.parametrize(
     ("usagetype", "category"),
     [
-        ("USE1-MP:USE1_Reserved_1Month_InputTPM_Geo-Units", ps.NOT_MODELLED),
-        ("USE1-MP:USE1_ProvisionedThroughput_1MonthCommit_ModelUnits_Usage-Units", ps.NOT_MODELLED),
-        ("USE1-MP:USE1_CacheWriteInputTokenCount_Sometimes-Units", ps.UNRECOGNISED_USAGE),
-        ("USE1-MP:USE1_XInputTokenCount-Units", ps.UNRECOGNISED_USAGE),
-        ("USE1-NovaPro-input-tokens-latency-optimized", ps.NOT_MODELLED),
-        ("USE1-Nova2.0Sonic-audio-input-tokens", ps.NOT_MODELLED),
-        ("USE1-qwen.qwen3-32b-mantle-input-tokens-standard", ps.NOT_MODELLED),
-        ("USE1-NovaPro-input-tokens-batch-flex", ps.UNRECOGNISED_USAGE),
+        ("USE1-MP:USE1_Reserved_1Month_InputTPM_Geo-Units", pricing_rows.NOT_MODELLED),
+        (
+            "USE1-MP:USE1_ProvisionedThroughput_1MonthCommit_ModelUnits_Usage-Units",
+            pricing_rows.NOT_MODELLED,
+        ),
+        ("USE1-MP:USE1_CacheWriteInputTokenCount_Sometimes-Units", pricing_rows.UNRECOGNISED_USAGE),
+        ("USE1-MP:USE1_XInputTokenCount-Units", pricing_rows.UNRECOGNISED_USAGE),
+        ("USE1-NovaPro-input-tokens-latency-optimized", pricing_rows.NOT_MODELLED),
+        ("USE1-Nova2.0Sonic-audio-input-tokens", pricing_rows.NOT_MODELLED),
+        ("USE1-qwen.qwen3-32b-mantle-input-tokens-standard", pricing_rows.NOT_MODELLED),
+        ("USE1-NovaPro-input-tokens-batch-flex", pricing_rows.UNRECOGNISED_USAGE),
     ],
 )
 def test_usage_types_the_seed_cannot_hold_are_skipped(usagetype: str, category: str) -> None:
-    with pytest.raises(ps._SkipError) as raised:
-        ps._token_usage(usagetype, {})
+    with pytest.raises(pricing_products._SkipError) as raised:
+        pricing_products._token_usage(usagetype, {})
     assert raised.value.category == category
 
 
 def test_unknown_and_malformed_products_are_reported_with_reasons() -> None:
-    rows, skipped = ps.products_to_price_rows(all_products(), effective_from=TODAY, retrieved=TODAY)
+    rows, skipped = pricing_products.products_to_price_rows(
+        all_products(), effective_from=TODAY, retrieved=TODAY
+    )
     by_sku = {s.sku: s for s in skipped}
     expected = [
-        (pl.UNKNOWN_MARKETPLACE_MODEL, ps.UNKNOWN_MODEL, "Acme Frontier 1"),
-        (pl.NOVA_LITE_NO_TERMS, ps.MALFORMED, "no terms"),
-        (pl.NOVA_LITE_PRICE_ABC, ps.MALFORMED, "non-numeric price 'abc'"),
-        (pl.SONNET_45_RESERVED, ps.NOT_MODELLED, "not a per-token price"),
-        (pl.NOVA_PRO_LATENCY_OPTIMIZED_INPUT, ps.NOT_MODELLED, "latency-optimized"),
-        (pl.GUARDRAIL_CONTENT_POLICY, ps.NOT_MODELLED, "feature 'Guardrail'"),
+        (pl.UNKNOWN_MARKETPLACE_MODEL, pricing_rows.UNKNOWN_MODEL, "Acme Frontier 1"),
+        (pl.NOVA_LITE_NO_TERMS, pricing_rows.MALFORMED, "no terms"),
+        (pl.NOVA_LITE_PRICE_ABC, pricing_rows.MALFORMED, "non-numeric price 'abc'"),
+        (pl.SONNET_45_RESERVED, pricing_rows.NOT_MODELLED, "not a per-token price"),
+        (pl.NOVA_PRO_LATENCY_OPTIMIZED_INPUT, pricing_rows.NOT_MODELLED, "latency-optimized"),
+        (pl.GUARDRAIL_CONTENT_POLICY, pricing_rows.NOT_MODELLED, "feature 'Guardrail'"),
     ]
     assert set(by_sku) == {p["product"]["sku"] for p, _, _ in expected}
     for product, category, fragment in expected:
@@ -313,17 +333,17 @@ def test_unknown_and_malformed_products_are_reported_with_reasons() -> None:
 def test_conflicting_prices_for_one_key_leave_the_key_out() -> None:
     cheaper = pl.bedrock("USE1-NovaPro-input-tokens", "Input tokens", "0.0007000000")
     cheaper["product"]["sku"] = "DIFFERENTSKU0001"
-    rows, skipped = ps.products_to_price_rows(
+    rows, skipped = pricing_products.products_to_price_rows(
         [pl.NOVA_PRO_INPUT, cheaper, pl.NOVA_PRO_OUTPUT], effective_from=TODAY, retrieved=TODAY
     )
     assert rows == []
-    assert {s.category for s in skipped} == {ps.CONFLICT}
+    assert {s.category for s in skipped} == {pricing_rows.CONFLICT}
     assert len(skipped) == 3
     assert "0.70 / 0.80" in skipped[0].reason
 
 
 def test_identical_duplicates_are_merged() -> None:
-    rows, skipped = ps.products_to_price_rows(
+    rows, skipped = pricing_products.products_to_price_rows(
         [pl.NOVA_PRO_INPUT, pl.NOVA_PRO_INPUT], effective_from=TODAY, retrieved=TODAY
     )
     assert skipped == []
@@ -337,9 +357,11 @@ def test_inconsistent_tier_signals_are_skipped() -> None:
         "0.0014",
         extra={"service_tier": "flex"},
     )
-    rows, skipped = ps.products_to_price_rows([product], effective_from=TODAY, retrieved=TODAY)
+    rows, skipped = pricing_products.products_to_price_rows(
+        [product], effective_from=TODAY, retrieved=TODAY
+    )
     assert rows == []
-    assert skipped[0].category == ps.UNRECOGNISED_USAGE
+    assert skipped[0].category == pricing_rows.UNRECOGNISED_USAGE
 
 
 def test_batch_signalled_only_by_feature_and_inference_type_without_usagetype() -> None:
@@ -360,16 +382,20 @@ def test_batch_signalled_only_by_feature_and_inference_type_without_usagetype() 
 
 def test_zero_input_price_is_not_recorded_as_free_but_a_zero_cache_price_is() -> None:
     product = pl.bedrock("USE1-NovaPro-input-tokens", "Input tokens", "0.0000000000")
-    rows, skipped = ps.products_to_price_rows([product], effective_from=TODAY, retrieved=TODAY)
+    rows, skipped = pricing_products.products_to_price_rows(
+        [product], effective_from=TODAY, retrieved=TODAY
+    )
     assert rows == []
-    assert skipped[0].category == ps.ZERO_PRICE
+    assert skipped[0].category == pricing_rows.ZERO_PRICE
     cache_write = pl.bedrock(
         "USE1-Nova2.0Lite-cache-write-input-token-count",
         "Prompt cache write input tokens",
         "0.0000000000",
         model="Nova 2.0 Lite",
     )
-    rows, skipped = ps.products_to_price_rows([cache_write], effective_from=TODAY, retrieved=TODAY)
+    rows, skipped = pricing_products.products_to_price_rows(
+        [cache_write], effective_from=TODAY, retrieved=TODAY
+    )
     assert skipped == []
     assert [(row.model_id, row.cache_write_5m, row.input) for row in rows] == [
         ("amazon.nova-2-lite-v1:0", Decimal(0), None)
@@ -377,7 +403,7 @@ def test_zero_input_price_is_not_recorded_as_free_but_a_zero_cache_price_is() ->
 
 
 def test_names_resolve_through_the_alias_table() -> None:
-    resolver = ps.ModelResolver(load_model_names())
+    resolver = pricing_model_names.ModelResolver(load_model_names())
     assert resolver.resolve("Claude Sonnet 4.5 (Amazon Bedrock Edition)") == SONNET
     assert resolver.resolve("Nova Pro") == NOVA_PRO
     assert resolver.resolve("R1") == "deepseek.r1-v1:0"
@@ -402,10 +428,14 @@ def test_titan_model_attribute_is_used() -> None:
 # --- proposals --------------------------------------------------------------------------------
 
 
-def proposal_for(products: list[dict[str, Any]], seed_text: str = SEED_TEXT) -> ps.Proposal:
-    seed = ps.parse_seed(seed_text)
-    rows, skipped = ps.products_to_price_rows(products, effective_from=TODAY, retrieved=TODAY)
-    return ps.propose_update(seed.rows, rows, today=TODAY, skipped=skipped)
+def proposal_for(
+    products: list[dict[str, Any]], seed_text: str = SEED_TEXT
+) -> pricing_proposal.Proposal:
+    seed = pricing_seed.parse_seed(seed_text)
+    rows, skipped = pricing_products.products_to_price_rows(
+        products, effective_from=TODAY, retrieved=TODAY
+    )
+    return pricing_proposal.propose_update(seed.rows, rows, today=TODAY, skipped=skipped)
 
 
 def test_changed_open_row_is_closed_and_a_new_row_opens_today() -> None:
@@ -441,7 +471,7 @@ def test_new_keys_are_appended_and_covered_keys_left_alone() -> None:
 
 def test_proposal_rows_keep_existing_rows_first_and_byte_identical() -> None:
     proposal = proposal_for(all_products())
-    text = ps.render_seed(proposal.rows, ps.parse_seed(SEED_TEXT))
+    text = pricing_seed.render_seed(proposal.rows, pricing_seed.parse_seed(SEED_TEXT))
     lines = text.splitlines()
     assert lines[0] == HEADER
     for index, original in enumerate(SEED_LINES[1:], start=1):
@@ -464,12 +494,12 @@ def test_proposal_rows_keep_existing_rows_first_and_byte_identical() -> None:
 
 def test_unchanged_seed_gives_an_empty_proposal() -> None:
     first = proposal_for(all_products())
-    current = ps.render_seed(first.rows, ps.parse_seed(SEED_TEXT))
+    current = pricing_seed.render_seed(first.rows, pricing_seed.parse_seed(SEED_TEXT))
     second = proposal_for(all_products(), current)
     assert not second.is_stale
     assert second.changed == []
     assert second.added == []
-    assert ps.render_seed(second.rows, ps.parse_seed(current)) == current
+    assert pricing_seed.render_seed(second.rows, pricing_seed.parse_seed(current)) == current
 
 
 def test_a_region_price_that_differs_from_the_wildcard_row_gets_its_own_row() -> None:
@@ -491,7 +521,7 @@ def test_open_row_starting_today_is_a_conflict_not_an_overwrite() -> None:
     proposal = proposal_for(all_products(), seed)
     assert [c.fetched.key[:2] for c in proposal.conflicts] == [(NOVA_PRO, "us-east-1")]
     assert proposal.changed == []
-    assert ps.render_seed(proposal.rows[:6], ps.parse_seed(seed)) == seed
+    assert pricing_seed.render_seed(proposal.rows[:6], pricing_seed.parse_seed(seed)) == seed
     assert proposal.is_stale
 
 
@@ -514,7 +544,9 @@ def test_classes_the_price_list_lacks_are_kept_not_blanked() -> None:
     assert change.kept == ("output",)
     assert "output kept from the seed row of 2025-09-29" in change.opened.source
     assert "," not in change.opened.source
-    assert "input 1.50 -> 1.65; keeps output (not in the Price List)" in ps.render_diff(proposal)
+    assert "input 1.50 -> 1.65; keeps output (not in the Price List)" in pricing_diff.render_diff(
+        proposal
+    )
 
 
 def test_ambiguous_per_image_prices_leave_the_seed_row_alone() -> None:
@@ -526,7 +558,7 @@ def test_ambiguous_per_image_prices_leave_the_seed_row_alone() -> None:
     proposal = proposal_for(products, seed)
     assert [row.model_id for row in proposal.ambiguous] == ["amazon.nova-canvas-v1:0"]
     assert "amazon.nova-canvas-v1:0" not in {row.model_id for row in proposal.missing}
-    assert {s.category for s in proposal.skipped} == {ps.CONFLICT}
+    assert {s.category for s in proposal.skipped} == {pricing_rows.CONFLICT}
     assert not proposal.is_stale
     (row,) = rows_by_key([pl.NOVA_CANVAS_1024_STANDARD]).values()
     assert (row.price_unit, row.usd_per_unit, row.input) == ("image", Decimal("0.04"), None)
@@ -534,13 +566,13 @@ def test_ambiguous_per_image_prices_leave_the_seed_row_alone() -> None:
 
 def test_the_repository_seed_follows_the_contract_and_round_trips() -> None:
     path = Path(__file__).resolve().parents[2] / "seeds" / "bedrock_model_prices.csv"
-    seed = ps.read_seed(path)
+    seed = pricing_seed.read_seed(path)
     assert seed.rows
-    assert ps.render_seed(seed.rows, seed) == path.read_bytes().decode("utf-8")
+    assert pricing_seed.render_seed(seed.rows, seed) == path.read_bytes().decode("utf-8")
 
 
 def test_diff_mentions_old_and_new_prices_and_skips() -> None:
-    diff = ps.render_diff(proposal_for(all_products()))
+    diff = pricing_diff.render_diff(proposal_for(all_products()))
     assert (
         f"~ {NOVA_PRO} us-east-1 * standard standard: input 0.70 -> 0.80; output 2.80 -> 3.20; "
         "cache_read 0.175 -> 0.20 (closes the row from 2025-01-01 on 2026-10-01; opens 2026-10-01)"
@@ -558,14 +590,14 @@ def test_diff_mentions_old_and_new_prices_and_skips() -> None:
 
 def test_old_format_seed_is_rejected() -> None:
     old = "model_id,region,routing_scope,input_usd_per_1m_tokens\nx,*,*,1\n"
-    with pytest.raises(ps.SeedFormatError, match="expected header"):
-        ps.parse_seed(old)
+    with pytest.raises(pricing_seed.SeedFormatError, match="expected header"):
+        pricing_seed.parse_seed(old)
 
 
 def test_invalid_seed_values_are_reported_with_line_numbers() -> None:
     bad = SEED_TEXT.replace(",0.70,2.80,", ",seventy,2.80,").replace(",*,global,", ",*,galactic,")
-    with pytest.raises(ps.SeedFormatError) as raised:
-        ps.parse_seed(bad)
+    with pytest.raises(pricing_seed.SeedFormatError) as raised:
+        pricing_seed.parse_seed(bad)
     message = str(raised.value)
     assert "line 3: input_usd_per_1m_tokens 'seventy' is not a number" in message
     assert "line 4: routing_scope 'galactic'" in message
@@ -573,11 +605,11 @@ def test_invalid_seed_values_are_reported_with_line_numbers() -> None:
 
 def test_crlf_and_missing_final_newline_survive_a_round_trip() -> None:
     crlf = "\r\n".join(SEED_LINES)  # no final line break
-    seed = ps.parse_seed(crlf)
-    assert ps.render_seed(seed.rows, seed) == crlf
+    seed = pricing_seed.parse_seed(crlf)
+    assert pricing_seed.render_seed(seed.rows, seed) == crlf
     fetched = list(rows_by_key([pl.NOVA_PRO_BATCH_INPUT]).values())
-    proposal = ps.propose_update(seed.rows, fetched, today=TODAY)
-    text = ps.render_seed(proposal.rows, seed)
+    proposal = pricing_proposal.propose_update(seed.rows, fetched, today=TODAY)
+    text = pricing_seed.render_seed(proposal.rows, seed)
     assert text.startswith(crlf + "\r\n")
     assert text.endswith("\r\n")
 

@@ -1,0 +1,1 @@
+"""The price seed and its sync from the AWS Price List (`bedrock-costs pricing sync`)."""
