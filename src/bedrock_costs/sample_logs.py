@@ -21,8 +21,6 @@ a time; memory use does not grow with the number of invocations.
 
 from __future__ import annotations
 
-import gzip
-import json
 import math
 import shutil
 import sys
@@ -32,6 +30,26 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from random import Random
 from typing import Any
+
+from bedrock_costs.sample.bodies import RecordBodies, gzip_bytes, json_line
+from bedrock_costs.sample.fleet import (
+    APAC_TEXT_MODELS,
+    APP_PROFILE_MODEL,
+    CA_TEXT_MODELS,
+    EMBED_MODEL,
+    EU_TEXT_MODELS,
+    GOV_EMBED_MODEL,
+    GOV_TEXT_MODELS,
+    ROLES,
+    STREAMS,
+    TENANT_WEIGHTS,
+    TENANTS,
+    US_TEXT_MODELS,
+    Burst,
+    Model,
+    Role,
+    Stream,
+)
 
 # Written next to AWSLogs/ by this module: a tree with it may be replaced, any other may not.
 SAMPLE_MARKER = ".bedrock-costs-sample-logs"
@@ -47,7 +65,6 @@ DEFAULT_START = date(2026, 10, 1)
 PERMISSION_CHECK_NAME = "amazon-bedrock-logs-permission-check"
 
 _SERVICE_FOLDER = "BedrockModelInvocationLogs"
-_CONTENT_TYPE = "application/json"
 _MAX_BATCH = 500
 # Delivery happens 30-90 s after the record timestamp, so one file only holds records whose
 # timestamps lie within one window of at most this many seconds.
@@ -74,7 +91,6 @@ _GEO_INFERENCE_REGIONS: dict[str, tuple[str, ...]] = {
     "us-gov": ("us-gov-west-1", "us-gov-east-1"),
     "global": ("us-east-1", "us-east-2", "us-west-2", "eu-west-1", "ap-northeast-1"),
 }
-_ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
 
 @dataclass(frozen=True)
@@ -150,338 +166,10 @@ def _count(number: int, singular: str, plural: str | None = None) -> str:
     return f"{number:,} {plural or singular + 's'}"
 
 
-# --------------------------------------------------------------------------------------------
-# The simulated organisation: accounts, Regions, calling roles, tenants and models.
-
-
-@dataclass(frozen=True)
-class _Stream:
-    account: str
-    region: str
-    weight: float
-    embeds: bool = True
-    """False: this Region has no embedding model with a public price; its callers only chat."""
-
-    @property
-    def bucket(self) -> str:
-        return f"bedrock-invocation-logs-{self.account}-{self.region}"
-
-    @property
-    def partition(self) -> str:
-        return "aws-us-gov" if self.region.startswith("us-gov-") else "aws"
-
-
-@dataclass(frozen=True)
-class _Role:
-    name: str
-    tenant_key: str
-    use_case: str
-    weight: int
-    embed_share: float
-    op_weights: tuple[int, int, int, int]  # Converse, ConverseStream, InvokeModel, ...Stream
-    sessions: tuple[str, ...]
-    input_median: int
-    output_median: int
-    burst_mean: float
-    """Mean calls per burst: a chat turn with tool use, a chunked summary, a batch job."""
-
-
-@dataclass(frozen=True)
-class _Tenant:
-    name: str
-    department: str
-    cost_center: str
-
-
-@dataclass(frozen=True)
-class _Model:
-    model_id: str  # may contain {region} and {account}
-    kind: str  # claude45 | claude3 | nova | llama | embed
-    weight: float
-    native_name: str = ""
-    geo: str = ""  # us | eu | jp | apac | ca | us-gov | global for cross-Region profiles
-    ttfb_ms: int = 400
-    ms_per_token: float = 8.0
-    tiered: bool = False
-    """Callers pick the flex or priority service tier for some calls (logged in the bodies)."""
-
-
-@dataclass(frozen=True)
-class _Burst:
-    """Calls one caller makes for one tenant within a few seconds; they share most attributes."""
-
-    stream: _Stream
-    role: _Role
-    tenant: _Tenant
-    model: _Model
-    model_id: str
-    operation: str
-    session: str
-    environment: str
-
-
-_STREAMS = (
-    _Stream("111122223333", "us-east-1", 0.34),
-    _Stream("111122223333", "eu-west-1", 0.18),
-    _Stream("444455556666", "us-west-2", 0.22),
-    _Stream("444455556666", "us-east-1", 0.13),
-    _Stream("111122223333", "ap-northeast-1", 0.06),
-    _Stream("444455556666", "ca-central-1", 0.04, embeds=False),
-    _Stream("777788889999", "us-gov-west-1", 0.03),
-)
-
-_ROLES: dict[str, tuple[_Role, ...]] = {
-    "111122223333": (
-        _Role(
-            name="support-assistant-prod",
-            tenant_key="tenantId",
-            use_case="support-chat",
-            weight=40,
-            embed_share=0.02,
-            op_weights=(35, 45, 5, 15),
-            sessions=("i-0a1b2c3d4e5f60718", "i-0f9e8d7c6b5a40312"),
-            input_median=700,
-            output_median=180,
-            burst_mean=5,
-        ),
-        _Role(
-            name="doc-summarizer",
-            tenant_key="TenantID",
-            use_case="summarization",
-            weight=25,
-            embed_share=0.0,
-            op_weights=(10, 0, 70, 20),
-            sessions=("doc-summarizer-fn", "botocore-session-1759312345"),
-            input_median=2500,
-            output_median=250,
-            burst_mean=6,
-        ),
-        _Role(
-            name="search-indexer",
-            tenant_key="tenantId",
-            use_case="semantic-search",
-            weight=12,
-            embed_share=0.85,
-            op_weights=(70, 0, 30, 0),
-            sessions=("search-indexer-task",),
-            input_median=300,
-            output_median=120,
-            burst_mean=15,
-        ),
-        _Role(
-            name="analytics-batch",
-            tenant_key="tenant_id",
-            use_case="classification",
-            weight=15,
-            embed_share=0.05,
-            op_weights=(60, 0, 40, 0),
-            sessions=("glue-job-analytics", "botocore-session-1759398765"),
-            input_median=1200,
-            output_median=60,
-            burst_mean=25,
-        ),
-    ),
-    "444455556666": (
-        _Role(
-            name="tenant-gateway",
-            tenant_key="tenantId",
-            use_case="chat",
-            weight=45,
-            embed_share=0.01,
-            op_weights=(30, 40, 10, 20),
-            sessions=("gateway-pod-7f9c4", "gateway-pod-b21e8", "gateway-pod-c0d55"),
-            input_median=800,
-            output_median=200,
-            burst_mean=5,
-        ),
-        _Role(
-            name="reporting-worker",
-            tenant_key="tenant_id",
-            use_case="report-generation",
-            weight=30,
-            embed_share=0.0,
-            op_weights=(40, 0, 45, 15),
-            sessions=("reporting-worker-1", "reporting-worker-2"),
-            input_median=1800,
-            output_median=300,
-            burst_mean=8,
-        ),
-        _Role(
-            name="embeddings-pipeline",
-            tenant_key="TenantID",
-            use_case="rag-ingest",
-            weight=15,
-            embed_share=0.9,
-            op_weights=(60, 0, 40, 0),
-            sessions=("embeddings-pipeline-fn",),
-            input_median=400,
-            output_median=120,
-            burst_mean=30,
-        ),
-    ),
-}
-
-# The GovCloud account runs the same gateway, reporting and embedding services.
-_ROLES["777788889999"] = _ROLES["444455556666"]
-
-_TENANTS = (
-    _Tenant("acme-corp", "customer-success", "CC-1001"),
-    _Tenant("globex", "finance", "CC-1002"),
-    _Tenant("initech", "engineering", "CC-1003"),
-    _Tenant("umbrella-health", "clinical-ops", "CC-1004"),
-    _Tenant("stark-industries", "manufacturing", "CC-1005"),
-    _Tenant("wayne-enterprises", "legal", "CC-1006"),
-    _Tenant("hooli", "marketing", "CC-1007"),
-    _Tenant("pied-piper", "engineering", "CC-1008"),
-    _Tenant("soylent", "supply-chain", "CC-1009"),
-    _Tenant("tyrell-systems", "research", "CC-1010"),
-)
-# Zipf-like: the largest tenant gets about 12x the smallest.
-_TENANT_WEIGHTS = tuple(1.0 / (rank**1.1) for rank in range(1, len(_TENANTS) + 1))
-
-_HAIKU_45 = "claude-haiku-4-5-20251001"
-_SONNET_45 = "claude-sonnet-4-5-20250929"
-# Typical time to first byte and generation speed per model family.
-_SPEED: dict[str, tuple[int, float]] = {
-    _HAIKU_45: (350, 7.0),
-    _SONNET_45: (700, 16.0),
-    "claude-3-haiku-20240307": (300, 5.0),
-    "nova-lite": (250, 4.0),
-    "nova-pro": (450, 9.0),
-    "nova-2-lite": (300, 5.0),
-    "llama3-3-70b": (500, 11.0),
-    "llama3-70b": (550, 12.0),
-    "claude-sonnet-4-6": (650, 15.0),
-    "claude-opus-4-7": (1100, 24.0),
-}
-
-
-def _claude(model_id: str, weight: float, native: str, geo: str = "") -> _Model:
-    kind = "claude3" if native.startswith("claude-3-") else "claude45"
-    ttfb, per_token = _SPEED[native]
-    return _Model(model_id, kind, weight, native, geo, ttfb, per_token)
-
-
-def _other(
-    model_id: str, kind: str, weight: float, speed: str, geo: str = "", *, tiered: bool = False
-) -> _Model:
-    ttfb, per_token = _SPEED[speed]
-    return _Model(model_id, kind, weight, "", geo, ttfb, per_token, tiered)
-
-
-_EMBED_MODEL = _Model("amazon.titan-embed-text-v2:0", "embed", 1.0)
-# GovCloud bills Titan Text Embeddings V1 (there is no public GovCloud price for V2).
-_GOV_EMBED_MODEL = _Model("amazon.titan-embed-text-v1", "embed", 1.0)
-_SONNET_46 = "claude-sonnet-4-6"
-_OPUS_47 = "claude-opus-4-7"
-_US_TEXT_MODELS = (
-    _claude("us.anthropic.claude-haiku-4-5-20251001-v1:0", 30, _HAIKU_45, "us"),
-    _claude("global.anthropic.claude-sonnet-4-5-20250929-v1:0", 10, _SONNET_45, "global"),
-    _claude("us.anthropic.claude-sonnet-4-5-20250929-v1:0", 10, _SONNET_45, "us"),
-    _claude("anthropic.claude-3-haiku-20240307-v1:0", 8, "claude-3-haiku-20240307"),
-    _other("amazon.nova-lite-v1:0", "nova", 12, "nova-lite"),
-    _other(
-        "arn:aws:bedrock:{region}::foundation-model/amazon.nova-pro-v1:0", "nova", 6, "nova-pro"
-    ),
-    _claude(
-        "arn:aws:bedrock:{region}:{account}:inference-profile/"
-        "us.anthropic.claude-haiku-4-5-20251001-v1:0",
-        6,
-        _HAIKU_45,
-        "us",
-    ),
-    _other("us.meta.llama3-3-70b-instruct-v1:0", "llama", 6, "llama3-3-70b", "us"),
-    _claude("us.anthropic.claude-sonnet-4-6", 4, _SONNET_46, "us"),
-)
-# An opaque application inference profile (~1.5% of the text-model calls in the one account and
-# Region that owns it): unpriced until seeds/bedrock_application_inference_profiles.csv maps it,
-# as the shipped seed does.
-_APP_PROFILE_MODEL = _claude(
-    "arn:aws:bedrock:us-east-1:111122223333:application-inference-profile/a1b2c3d4e5f6",
-    1.35,
-    _HAIKU_45,
-)
-_EU_TEXT_MODELS = (
-    _claude("eu.anthropic.claude-haiku-4-5-20251001-v1:0", 45, _HAIKU_45, "eu"),
-    _claude("eu.anthropic.claude-sonnet-4-5-20250929-v1:0", 25, _SONNET_45, "eu"),
-    _claude("global.anthropic.claude-haiku-4-5-20251001-v1:0", 30, _HAIKU_45, "global"),
-)
-_APAC_TEXT_MODELS = (
-    _claude("jp.anthropic.claude-haiku-4-5-20251001-v1:0", 35, _HAIKU_45, "jp"),
-    _claude("jp.anthropic.claude-sonnet-4-6", 20, _SONNET_46, "jp"),
-    _claude("global.anthropic.claude-opus-4-7", 8, _OPUS_47, "global"),
-    _other("apac.amazon.nova-lite-v1:0", "nova", 20, "nova-lite", "apac"),
-    _other("global.amazon.nova-2-lite-v1:0", "nova", 17, "nova-2-lite", "global", tiered=True),
-)
-_CA_TEXT_MODELS = (
-    _claude("ca.anthropic.claude-haiku-4-5-20251001-v1:0", 30, _HAIKU_45, "ca"),
-    _claude("global.anthropic.claude-sonnet-4-5-20250929-v1:0", 25, _SONNET_45, "global"),
-    _claude("anthropic.claude-3-haiku-20240307-v1:0", 25, "claude-3-haiku-20240307"),
-    _other("meta.llama3-70b-instruct-v1:0", "llama", 20, "llama3-70b"),
-)
-_GOV_TEXT_MODELS = (
-    _claude("us-gov.anthropic.claude-sonnet-4-5-20250929-v1:0", 45, _SONNET_45, "us-gov"),
-    _claude("anthropic.claude-3-haiku-20240307-v1:0", 30, "claude-3-haiku-20240307"),
-    _other("amazon.nova-pro-v1:0", "nova", 25, "nova-pro"),
-)
-
-_PROMPTS = (
-    "Summarize the following support ticket in three bullet points.",
-    "Classify the sentiment of this customer review as positive, neutral or negative.",
-    "Draft a polite reply to a customer asking about a delayed shipment.",
-    "Extract the invoice number, the due date and the total amount from this text.",
-    "Explain the difference between a refund and a store credit in two sentences.",
-    "Rewrite this paragraph so that it is easier to read.",
-    "List the action items from these meeting notes.",
-    "Suggest a short title for this knowledge base article.",
-    "Answer the question using only the context provided below.",
-    "Write a one-paragraph status update from the notes below.",
-)
-_CONTEXTS = (
-    "The order was placed on Monday and has not shipped yet.",
-    "The mobile app closes unexpectedly right after sign in.",
-    "Quarterly revenue grew slightly while support volume stayed flat.",
-    "The warehouse moved to a new scanning system last week.",
-    "Two invoices were paid twice and need to be reconciled.",
-    "The team agreed to ship the new onboarding flow next sprint.",
-    "Customers ask how to export their data to a spreadsheet.",
-    "The nightly report finished late because of a slow query.",
-)
-_SYSTEM_PROMPTS = (
-    "You are a concise, helpful assistant.",
-    "Answer in plain English and keep it short.",
-    "You write clear summaries for busy readers.",
-)
-_RESPONSES = (
-    "Here is a short summary of the main points.",
-    "The customer is waiting for a shipping update and would like an estimate.",
-    "Sentiment: positive.",
-    "The total amount is listed at the bottom of the document.",
-    "A refund returns the money, while a store credit can only be spent in the shop.",
-    "Action items: confirm the schedule, update the runbook and notify the team.",
-    "Suggested title: Exporting your data.",
-    "Based on the context, the report was delayed by a slow database query.",
-    "I could not find that information in the provided context.",
-    "The new flow is planned for the next sprint.",
-)
-_EMBED_TEXTS = (
-    "How do I reset my password?",
-    "Shipping times for international orders",
-    "Export data to a spreadsheet",
-    "Refund policy for annual plans",
-    "Troubleshooting sign in problems on mobile",
-    "Invoice reconciliation checklist",
-)
-#: Share of the summarizer's Claude calls that send over 200K input tokens (long context).
-_LONG_CONTEXT_SHARE = 0.004
 _NON_JSON_LINE = "ERROR log delivery interrupted - partial batch follows"
 
 
-# --------------------------------------------------------------------------------------------
-# The generator.
-
-
-def _key(stream: _Stream) -> str:
+def _key(stream: Stream) -> str:
     return f"{stream.account}/{stream.region}"
 
 
@@ -501,14 +189,6 @@ def _hour_shape(hour: int) -> float:
 
 def _weekday_factor(day: date) -> float:
     return (1.1, 1.0, 1.0, 1.0, 0.95, 0.55, 0.45)[day.weekday()]
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=True)
-
-
-def _gzip(data: bytes) -> bytes:
-    return gzip.compress(data, compresslevel=6, mtime=0)
 
 
 @dataclass(frozen=True)
@@ -546,42 +226,40 @@ class _Generator:
         self.lose_a_file = lose_a_file
         self.lost_file: str | None = None
         self.lost_records = 0
-        # what the call being made wrote to the cache (5 minutes, 1 hour) and its service tier
-        self.cache_split = (0, 0)
-        self.tier_used: str | None = None
         self.days = days
         self.invocations = invocations
         self.start = start
         self.progress = progress
         self.force = force
         self.rng = Random(seed)
+        self.bodies = RecordBodies(self.rng, self._write_sidecar)
 
         # A burst comes from one (stream, role); weigh by the mean burst size so that each
         # stream and role gets its intended share of *calls*.
-        self.callers: list[tuple[_Stream, _Role]] = []
+        self.callers: list[tuple[Stream, Role]] = []
         caller_weights: list[float] = []
-        for stream in _STREAMS:
-            roles = _ROLES[stream.account]
+        for stream in STREAMS:
+            roles = ROLES[stream.account]
             role_total = sum(role.weight for role in roles)
             for role in roles:
                 self.callers.append((stream, role))
                 caller_weights.append(stream.weight * role.weight / role_total / role.burst_mean)
         self.caller_cum = _cumulative(caller_weights)
-        self.tenant_cum = _cumulative(_TENANT_WEIGHTS)
-        self.models: dict[str, tuple[tuple[_Model, ...], list[float]]] = {}
-        for stream in _STREAMS:
+        self.tenant_cum = _cumulative(TENANT_WEIGHTS)
+        self.models: dict[str, tuple[tuple[Model, ...], list[float]]] = {}
+        for stream in STREAMS:
             if stream.region.startswith("eu-"):
-                models: tuple[_Model, ...] = _EU_TEXT_MODELS
+                models: tuple[Model, ...] = EU_TEXT_MODELS
             elif stream.region.startswith("ap-"):
-                models = _APAC_TEXT_MODELS
+                models = APAC_TEXT_MODELS
             elif stream.region.startswith("ca-"):
-                models = _CA_TEXT_MODELS
+                models = CA_TEXT_MODELS
             elif stream.partition == "aws-us-gov":
-                models = _GOV_TEXT_MODELS
+                models = GOV_TEXT_MODELS
             elif (stream.account, stream.region) == ("111122223333", "us-east-1"):
-                models = (*_US_TEXT_MODELS, _APP_PROFILE_MODEL)
+                models = (*US_TEXT_MODELS, APP_PROFILE_MODEL)
             else:
-                models = _US_TEXT_MODELS
+                models = US_TEXT_MODELS
             self.models[_key(stream)] = (models, _cumulative([m.weight for m in models]))
 
         self.made_dirs: set[Path] = set()
@@ -641,7 +319,7 @@ class _Generator:
             bytes_written=self.bytes_written,
             first_day=self.start,
             last_day=self.start + timedelta(days=self.days - 1),
-            account_regions=tuple(_key(s) for s in _STREAMS if _key(s) in self.used_streams),
+            account_regions=tuple(_key(s) for s in STREAMS if _key(s) in self.used_streams),
             lookalike_tenant_records=self.lookalikes,
             repeated_key_records=self.repeated_keys,
         )
@@ -663,7 +341,7 @@ class _Generator:
 
     def _write_permission_checks(self) -> None:
         paths = [self.out_dir / PERMISSION_CHECK_NAME]
-        for account in sorted(_ROLES):
+        for account in sorted(ROLES):
             paths.append(
                 self.out_dir / "AWSLogs" / account / _SERVICE_FOLDER / PERMISSION_CHECK_NAME
             )
@@ -725,7 +403,7 @@ class _Generator:
 
     def _generate_hour(self, day: date, hour: int, count: int, force_hour_crossing: bool) -> None:
         rng = self.rng
-        per_stream: dict[str, list[tuple[int, _Burst]]] = {_key(s): [] for s in _STREAMS}
+        per_stream: dict[str, list[tuple[int, Burst]]] = {_key(s): [] for s in STREAMS}
         remaining = count
         while remaining:
             burst = self._new_burst()
@@ -744,7 +422,7 @@ class _Generator:
 
         hour_start = datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
         prefix = f"{day.isoformat()}T{hour:02d}:"
-        for stream in _STREAMS:
+        for stream in STREAMS:
             calls = per_stream[_key(stream)]
             calls.sort(key=lambda call: call[0])  # stable: ties keep generation order
             i = 0
@@ -766,12 +444,12 @@ class _Generator:
                 self._write_batch(stream, delivered, timed)
                 i = j
 
-    def _new_burst(self) -> _Burst:
+    def _new_burst(self) -> Burst:
         rng = self.rng
         stream, role = rng.choices(self.callers, cum_weights=self.caller_cum)[0]
-        tenant = rng.choices(_TENANTS, cum_weights=self.tenant_cum)[0]
+        tenant = rng.choices(TENANTS, cum_weights=self.tenant_cum)[0]
         if stream.embeds and rng.random() < role.embed_share:
-            model = _GOV_EMBED_MODEL if stream.partition == "aws-us-gov" else _EMBED_MODEL
+            model = GOV_EMBED_MODEL if stream.partition == "aws-us-gov" else EMBED_MODEL
         else:
             models, cum = self.models[_key(stream)]
             model = rng.choices(models, cum_weights=cum)[0]
@@ -782,7 +460,7 @@ class _Generator:
             operation = rng.choices(_OPERATIONS[:2], weights=weights)[0]
         else:
             operation = rng.choices(_OPERATIONS, weights=role.op_weights)[0]
-        return _Burst(
+        return Burst(
             stream=stream,
             role=role,
             tenant=tenant,
@@ -793,11 +471,11 @@ class _Generator:
             environment=rng.choices(_ENVIRONMENTS, weights=_ENVIRONMENT_WEIGHTS)[0],
         )
 
-    def _burst_size(self, role: _Role) -> int:
+    def _burst_size(self, role: Role) -> int:
         extra = self.rng.expovariate(1.0 / (role.burst_mean - 1.0))
         return 1 + min(int(extra), 10 * int(role.burst_mean))
 
-    def _folder(self, stream: _Stream, delivered: datetime) -> str:
+    def _folder(self, stream: Stream, delivered: datetime) -> str:
         return f"AWSLogs/{stream.account}/{_SERVICE_FOLDER}/{stream.region}/{delivered:%Y/%m/%d/%H}"
 
     def _file_name(self, delivered: datetime) -> str:
@@ -805,7 +483,7 @@ class _Generator:
         return f"{delivered:%Y%m%dT%H%M%S}{millis:03d}Z_{self.rng.getrandbits(64):016x}.json.gz"
 
     def _write_batch(
-        self, stream: _Stream, delivered: datetime, calls: list[tuple[str, _Burst]]
+        self, stream: Stream, delivered: datetime, calls: list[tuple[str, Burst]]
     ) -> None:
         folder = self._folder(stream, delivered)
         name = self._file_name(delivered)
@@ -815,11 +493,11 @@ class _Generator:
             index = self.next_index
             self.next_index += 1
             record = self._make_record(burst, timestamp, folder, index)
-            line = _dumps(record) + "\n"
+            line = json_line(record) + "\n"
             if index in self.repeated_key_at and burst.role.tenant_key in record.get(
                 "requestMetadata", {}
             ):
-                decoy = f'"requestMetadata":{{{_dumps(burst.role.tenant_key)}:"decoy-tenant",'
+                decoy = f'"requestMetadata":{{{json_line(burst.role.tenant_key)}:"decoy-tenant",'
                 line = line.replace('"requestMetadata":{', decoy, 1)
                 self.repeated_keys += 1
             lines.append(line)
@@ -836,7 +514,7 @@ class _Generator:
             return
         self._write_record_file(f"{folder}/{name}", lines)
 
-    def _is_the_lost_batch(self, stream: _Stream, calls: list[tuple[str, _Burst]]) -> bool:
+    def _is_the_lost_batch(self, stream: Stream, calls: list[tuple[str, Burst]]) -> bool:
         """The first batch of five calls or more of the busiest stream on the last day, noon
         or later, without a planted oddity (a file lost in delivery, its calls plain usage)."""
         last_day = (self.start + timedelta(days=self.days - 1)).isoformat()
@@ -845,13 +523,13 @@ class _Generator:
             set(self.lookalike_at) | self.repeated_key_at
         )
         return (
-            stream is _STREAMS[0]
+            stream is STREAMS[0]
             and len(calls) >= 5
             and calls[0][0] >= f"{last_day}T12:"
             and not special.intersection(indices)
         )
 
-    def _write_redelivery(self, stream: _Stream, delivered: datetime, line: str) -> None:
+    def _write_redelivery(self, stream: Stream, delivered: datetime, line: str) -> None:
         later = delivered + timedelta(milliseconds=self.rng.randint(3_600_000, 3 * 3_600_000))
         path = f"{self._folder(stream, later)}/{self._file_name(later)}"
         self._write_record_file(path, [line])
@@ -864,16 +542,23 @@ class _Generator:
         if kind == 1:
             return _NON_JSON_LINE + "\n"
         partial = {key: value for key, value in record.items() if key != "requestId"}
-        return _dumps(partial) + "\n"
+        return json_line(partial) + "\n"
 
     def _write_record_file(self, relative: str, lines: list[str]) -> None:
         path = self.out_dir / relative
         self._mkdir(path.parent)
-        data = _gzip("".join(lines).encode("utf-8"))
+        data = gzip_bytes("".join(lines).encode("utf-8"))
         path.write_bytes(data)
         self.files += 1
         self.lines += len(lines)
         self.bytes_written += len(data)
+
+    def _write_sidecar(self, relative: str, data: bytes) -> None:
+        """A large body's sidecar object, at ``relative`` under the output folder."""
+        path = self.out_dir / relative
+        self._mkdir(path.parent)
+        path.write_bytes(data)
+        self.sidecars += 1
 
     def _mkdir(self, path: Path) -> None:
         if path not in self.made_dirs:
@@ -882,9 +567,7 @@ class _Generator:
 
     # ---- one record ------------------------------------------------------------------------
 
-    def _make_record(
-        self, burst: _Burst, timestamp: str, folder: str, index: int
-    ) -> dict[str, Any]:
+    def _make_record(self, burst: Burst, timestamp: str, folder: str, index: int) -> dict[str, Any]:
         rng = self.rng
         stream, role, model, operation = burst.stream, burst.role, burst.model, burst.operation
         failed = rng.random() < 0.02
@@ -923,14 +606,13 @@ class _Generator:
         if metadata is not None:
             record["requestMetadata"] = metadata
 
-        self.cache_split = (0, 0)
-        self.tier_used = None
         if model.kind == "embed":
-            record["input"], record["output"] = self._embedding_io(failed, bodies_on)
+            bodies = self.bodies.embedding_io(failed, bodies_on)
         else:
-            record["input"], record["output"] = self._text_io(
+            bodies = self.bodies.text_io(
                 stream, role, model, operation, failed, bodies_on, offload, folder, record
             )
+        record["input"], record["output"] = bodies.input, bodies.output
         if not failed:
             self.usage.append(
                 LoggedUsage(
@@ -938,12 +620,12 @@ class _Generator:
                     account=stream.account,
                     region=stream.region,
                     model_id=burst.model_id,
-                    service_tier=self.tier_used or "standard",
+                    service_tier=bodies.service_tier or "standard",
                     input_tokens=int(record["input"].get("inputTokenCount") or 0),
                     output_tokens=int(record["output"].get("outputTokenCount") or 0),
                     cache_read_tokens=int(record["input"].get("cacheReadInputTokenCount") or 0),
-                    cache_write_5m_tokens=self.cache_split[0],
-                    cache_write_1h_tokens=self.cache_split[1],
+                    cache_write_5m_tokens=bodies.cache_write_split[0],
+                    cache_write_1h_tokens=bodies.cache_write_split[1],
                 )
             )
         if failed:
@@ -955,7 +637,7 @@ class _Generator:
                 record[key] = record.pop(key)
         return record
 
-    def _request_metadata(self, burst: _Burst) -> dict[str, str] | None:
+    def _request_metadata(self, burst: Burst) -> dict[str, str] | None:
         rng = self.rng
         role, tenant, environment = burst.role, burst.tenant, burst.environment
         roll = rng.random()
@@ -973,338 +655,6 @@ class _Generator:
         if rng.random() < 0.15:
             metadata[role.tenant_key] = metadata.pop(role.tenant_key)
         return metadata
-
-    def _embedding_io(self, failed: bool, bodies_on: bool) -> tuple[dict[str, Any], dict[str, Any]]:
-        rng = self.rng
-        text = rng.choice(_EMBED_TEXTS)
-        tokens = 0 if failed else rng.randint(6, 600)
-        inp: dict[str, Any] = {"inputContentType": _CONTENT_TYPE}
-        if bodies_on:
-            inp["inputBodyJson"] = {"inputText": text, "dimensions": 1024, "normalize": True}
-        inp["inputTokenCount"] = tokens
-        out: dict[str, Any] = {"outputContentType": _CONTENT_TYPE}
-        if bodies_on and not failed:
-            out["outputBodyJson"] = {
-                "embedding": [round(rng.uniform(-0.12, 0.12), 6) for _ in range(8)],
-                "inputTextTokenCount": tokens,
-            }
-        return inp, out
-
-    def _text_io(
-        self,
-        stream: _Stream,
-        role: _Role,
-        model: _Model,
-        operation: str,
-        failed: bool,
-        bodies_on: bool,
-        offload: bool,
-        folder: str,
-        record: dict[str, Any],
-    ) -> tuple[dict[str, Any], dict[str, Any]]:
-        rng = self.rng
-        native = operation.startswith("InvokeModel")
-        max_tokens = 16000 if offload else rng.choice((512, 1024, 2048, 4096))
-        prompt = f"{rng.choice(_PROMPTS)} {rng.choice(_CONTEXTS)}"
-        system = rng.choice(_SYSTEM_PROMPTS) if rng.random() < 0.5 else None
-        temperature = rng.choice((0.0, 0.2, 0.5, 0.7, 1.0))
-        input_body = (
-            self._anthropic_request(prompt, system, max_tokens, temperature)
-            if native
-            else self._converse_request(prompt, system, max_tokens, temperature)
-        )
-        tier = self._service_tier(model)
-        if tier is not None:
-            input_body["serviceTier"] = {"type": tier}
-
-        inp: dict[str, Any] = {"inputContentType": _CONTENT_TYPE}
-        if bodies_on:
-            inp["inputBodyJson"] = input_body
-        if failed:
-            inp["inputTokenCount"] = 0
-            out: dict[str, Any] = {"outputContentType": _CONTENT_TYPE}
-            if rng.random() < 0.5:
-                out["outputTokenCount"] = 0
-            return inp, out
-
-        cache_read, write_5m, write_1h = self._cache_tokens(model)
-        self.tier_used = tier
-        if (
-            model.kind == "claude45"
-            and role.use_case == "summarization"
-            and rng.random() < _LONG_CONTEXT_SHARE
-        ):
-            # a whole contract or codebase in one prompt: over 200K tokens, no cache
-            cache_read = write_5m = write_1h = 0
-            input_tokens = rng.randint(200_001, 400_000)
-        elif cache_read or write_5m or write_1h:
-            input_tokens = rng.randint(3, 400)  # only the uncached tail of the prompt
-        else:
-            median = role.input_median
-            input_tokens = max(1, int(rng.lognormvariate(math.log(median), 0.7)))
-        if offload:
-            output_tokens = rng.randint(6000, 12000)
-        else:
-            output_tokens = max(1, int(rng.lognormvariate(math.log(role.output_median), 0.7)))
-        stop_reason = "end_turn"
-        if output_tokens >= max_tokens:
-            output_tokens = max_tokens
-            stop_reason = "max_tokens"
-        prompt_tokens = input_tokens + cache_read + write_5m + write_1h
-        first_byte_ms = (
-            int(model.ttfb_ms * rng.lognormvariate(0.0, 0.35) + prompt_tokens * 0.015) + 20
-        )
-        latency_ms = first_byte_ms + int(
-            output_tokens * model.ms_per_token * rng.uniform(0.8, 1.25)
-        )
-        n_sentences = max(1, output_tokens // 12) if offload else rng.randint(1, 2)
-        response = " ".join(rng.choice(_RESPONSES) for _ in range(n_sentences))
-
-        inp["inputTokenCount"] = input_tokens
-        self.cache_split = (write_5m, write_1h)
-        if model.kind in ("claude45", "claude3"):
-            inp["cacheReadInputTokenCount"] = cache_read
-            inp["cacheWriteInputTokenCount"] = write_5m + write_1h
-        elif model.kind == "nova":
-            inp["cacheReadInputTokenCount"] = cache_read
-
-        body: Any
-        if not native:
-            body = self._converse_response(
-                model,
-                response,
-                stop_reason,
-                latency_ms,
-                input_tokens,
-                output_tokens,
-                cache_read,
-                write_5m + write_1h,
-            )
-            if tier is not None:
-                body["serviceTier"] = {"type": tier}
-        elif operation == "InvokeModel":
-            body = self._anthropic_response(
-                model,
-                response,
-                stop_reason,
-                input_tokens,
-                output_tokens,
-                cache_read,
-                write_5m,
-                write_1h,
-            )
-        else:
-            body = self._anthropic_stream(
-                model,
-                response,
-                stop_reason,
-                input_tokens,
-                output_tokens,
-                cache_read,
-                write_5m,
-                write_1h,
-                latency_ms,
-                first_byte_ms,
-            )
-
-        out = {"outputContentType": _CONTENT_TYPE}
-        if offload:
-            request_id = record["requestId"]
-            relative = f"{folder}/data/{request_id}_output.json.gz"
-            path = self.out_dir / relative
-            self._mkdir(path.parent)
-            path.write_bytes(_gzip(_dumps(body).encode("utf-8")))
-            self.sidecars += 1
-            out["outputBodyS3Path"] = f"s3://{stream.bucket}/{relative}"
-        elif bodies_on:
-            out["outputBodyJson"] = body
-        out["outputTokenCount"] = output_tokens
-        return inp, out
-
-    def _service_tier(self, model: _Model) -> str | None:
-        """flex for a quarter and priority for a tenth of a tiered model's calls, else None."""
-        if not model.tiered:
-            return None
-        roll = self.rng.random()
-        if roll < 0.25:
-            return "flex"
-        if roll < 0.35:
-            return "priority"
-        return None
-
-    def _cache_tokens(self, model: _Model) -> tuple[int, int, int]:
-        """(cache read, 5-minute write, 1-hour write) for one successful call."""
-        rng = self.rng
-        roll = rng.random()
-        if model.kind == "claude45":
-            read = write_5m = write_1h = 0
-            if roll < 0.30:
-                read = rng.randint(1024, 30000)
-            elif roll < 0.42:
-                if roll >= 0.38:
-                    read = rng.randint(1024, 20000)
-                written = rng.randint(1024, 20000)
-                split = rng.random()
-                if split < 0.8:
-                    write_5m = written
-                elif split < 0.92:
-                    write_1h = written
-                else:
-                    write_5m = written // 2
-                    write_1h = written - write_5m
-            return read, write_5m, write_1h
-        if model.kind == "nova" and roll < 0.15:
-            return rng.randint(1000, 8000), 0, 0
-        return 0, 0, 0
-
-    # ---- bodies, shaped as Bedrock logs them -----------------------------------------------
-
-    @staticmethod
-    def _converse_request(
-        prompt: str, system: str | None, max_tokens: int, temperature: float
-    ) -> dict[str, Any]:
-        body: dict[str, Any] = {"messages": [{"role": "user", "content": [{"text": prompt}]}]}
-        if system is not None:
-            body["system"] = [{"text": system}]
-        body["inferenceConfig"] = {"maxTokens": max_tokens, "temperature": temperature}
-        return body
-
-    @staticmethod
-    def _anthropic_request(
-        prompt: str, system: str | None, max_tokens: int, temperature: float
-    ) -> dict[str, Any]:
-        body: dict[str, Any] = {"anthropic_version": "bedrock-2023-05-31", "max_tokens": max_tokens}
-        if system is not None:
-            body["system"] = system
-        body["messages"] = [{"role": "user", "content": [{"type": "text", "text": prompt}]}]
-        body["temperature"] = temperature
-        return body
-
-    @staticmethod
-    def _converse_response(
-        model: _Model,
-        response: str,
-        stop_reason: str,
-        latency_ms: int,
-        input_tokens: int,
-        output_tokens: int,
-        cache_read: int,
-        cache_write: int,
-    ) -> dict[str, Any]:
-        usage: dict[str, int] = {"inputTokens": input_tokens, "outputTokens": output_tokens}
-        if model.kind in ("claude45", "claude3", "nova"):
-            usage["cacheReadInputTokens"] = cache_read
-            usage["cacheWriteInputTokens"] = cache_write
-        usage["totalTokens"] = input_tokens + output_tokens + cache_read + cache_write
-        return {
-            "output": {"message": {"role": "assistant", "content": [{"text": response}]}},
-            "stopReason": stop_reason,
-            "metrics": {"latencyMs": latency_ms},
-            "usage": usage,
-        }
-
-    def _message_id(self) -> str:
-        return "msg_bdrk_01" + "".join(self.rng.choices(_ALNUM, k=22))
-
-    @staticmethod
-    def _anthropic_usage(
-        model: _Model, input_tokens: int, output_tokens: int, read: int, w5m: int, w1h: int
-    ) -> dict[str, Any]:
-        if model.kind != "claude45":
-            return {"input_tokens": input_tokens, "output_tokens": output_tokens}
-        return {
-            "input_tokens": input_tokens,
-            "cache_creation_input_tokens": w5m + w1h,
-            "cache_read_input_tokens": read,
-            "cache_creation": {"ephemeral_5m_input_tokens": w5m, "ephemeral_1h_input_tokens": w1h},
-            "output_tokens": output_tokens,
-        }
-
-    def _anthropic_response(
-        self,
-        model: _Model,
-        response: str,
-        stop_reason: str,
-        input_tokens: int,
-        output_tokens: int,
-        read: int,
-        w5m: int,
-        w1h: int,
-    ) -> dict[str, Any]:
-        return {
-            "id": self._message_id(),
-            "type": "message",
-            "role": "assistant",
-            "model": model.native_name,
-            "content": [{"type": "text", "text": response}],
-            "stop_reason": stop_reason,
-            "stop_sequence": None,
-            "usage": self._anthropic_usage(model, input_tokens, output_tokens, read, w5m, w1h),
-        }
-
-    def _anthropic_stream(
-        self,
-        model: _Model,
-        response: str,
-        stop_reason: str,
-        input_tokens: int,
-        output_tokens: int,
-        read: int,
-        w5m: int,
-        w1h: int,
-        latency_ms: int,
-        first_byte_ms: int,
-    ) -> list[dict[str, Any]]:
-        rng = self.rng
-        start_usage = self._anthropic_usage(model, input_tokens, 1, read, w5m, w1h)
-        events: list[dict[str, Any]] = [
-            {
-                "type": "message_start",
-                "message": {
-                    "id": self._message_id(),
-                    "type": "message",
-                    "role": "assistant",
-                    "model": model.native_name,
-                    "content": [],
-                    "stop_reason": None,
-                    "stop_sequence": None,
-                    "usage": start_usage,
-                },
-            },
-            {
-                "type": "content_block_start",
-                "index": 0,
-                "content_block": {"type": "text", "text": ""},
-            },
-        ]
-        cut = response.find(" ", len(response) // 2)
-        pieces = [response] if cut < 0 or rng.random() < 0.5 else [response[:cut], response[cut:]]
-        for piece in pieces:
-            events.append(
-                {
-                    "type": "content_block_delta",
-                    "index": 0,
-                    "delta": {"type": "text_delta", "text": piece},
-                }
-            )
-        events.append({"type": "content_block_stop", "index": 0})
-        events.append(
-            {
-                "type": "message_delta",
-                "delta": {"stop_reason": stop_reason, "stop_sequence": None},
-                "usage": {"output_tokens": output_tokens},
-            }
-        )
-        stop: dict[str, Any] = {"type": "message_stop"}
-        if rng.random() >= 0.05:
-            stop["amazon-bedrock-invocationMetrics"] = {
-                "inputTokenCount": input_tokens,
-                "outputTokenCount": output_tokens,
-                "invocationLatency": latency_ms,
-                "firstByteLatency": first_byte_ms,
-            }
-        events.append(stop)
-        return events
 
 
 def generate_sample_logs(

@@ -1,0 +1,1 @@
+"""Parts of the sample-log generator (bedrock_costs.sample_logs)."""
