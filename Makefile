@@ -27,7 +27,7 @@ LOGS_DIR_VARS = $(BIN)/python -c 'import json, os, sys; print(json.dumps({"bedro
 # The demo's vars: the sample logs and the AWS bill written with them (sample-logs --cur-out).
 DEMO_VARS = $(BIN)/python -c 'import json, os; print(json.dumps({"bedrock_logs_dir": os.environ["SAMPLE_DIR"], "bedrock_cur_dir": os.environ["SAMPLE_BILL_DIR"]}))'
 
-.PHONY: help install sample-logs build demo test test-athena lint lint-python lint-sql pytest clean bench docs
+.PHONY: help install sample-logs build demo test test-athena lint lint-python lint-sql pytest clean bench docs check pytest-fast dbt-unit
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -71,7 +71,7 @@ lint-python: install
 # database already built by `make demo` does not switch models to their incremental form.
 lint-sql: install profiles.yml
 	@mkdir -p target && rm -f target/lint.duckdb
-	BEDROCK_COSTS_DUCKDB_PATH=$(CURDIR)/target/lint.duckdb $(BIN)/sqlfluff lint models tests
+	BEDROCK_COSTS_DUCKDB_PATH=$(CURDIR)/target/lint.duckdb $(BIN)/sqlfluff lint models tests --processes 2
 
 lint: lint-python lint-sql ## ruff, mypy and sqlfluff
 
@@ -106,6 +106,25 @@ docs: install profiles.yml ## dbt docs generate (offline, throwaway DuckDB) and 
 	PYTHONPATH=$(CURDIR)/src:$(CURDIR)/tools $(BIN)/python -m bedrock_costs_dev.docs_coverage $(DOCS_DIR)
 
 test: lint docs pytest test-athena ## every check: ruff, sqlfluff, dbt docs, pytest, the local Athena
+
+# The fast lane: the tests marked neither dbt, athena, chromium nor install. With
+# BEDROCK_COSTS_TEST_LANE=fast a test that starts dbt, Chromium or the local Athena fails and names
+# the marker it lacks (tests/python/conftest.py), so nothing slow hides here unmarked.
+pytest-fast: install
+	BEDROCK_COSTS_TEST_LANE=fast $(BIN)/pytest -m "not dbt and not athena and not chromium and not install" -n 2 --dist loadfile -q
+
+# dbt's unit tests (fixtures in, rows out) on an empty build of the seeds and models: their
+# parents exist with every column and no row, so nothing but the unit tests' own rows is read.
+export CHECK_DIR := $(CURDIR)/target/check
+export CHECK_LOGS_DIR := $(CHECK_DIR)/logs
+dbt-unit: install profiles.yml
+	@rm -rf $(CHECK_DIR) && mkdir -p $(CHECK_DIR)
+	$(BIN)/bedrock-costs sample-logs --out "$$CHECK_LOGS_DIR" --days 1 --invocations 5 --quiet --force
+	BEDROCK_COSTS_DUCKDB_PATH=$(CHECK_DIR)/check.duckdb $(BIN)/dbt build --empty --target local \
+		--resource-type seed --resource-type model --resource-type unit_test --quiet \
+		--target-path $(CHECK_DIR)/target --vars "$$($(LOGS_DIR_VARS) CHECK_LOGS_DIR)"
+
+check: lint dbt-unit pytest-fast ## the fast lane (about 2 min): ruff, mypy, sqlfluff, dbt unit tests, tests without a build
 
 clean: ## remove build output (keeps .venv and data/)
 	rm -rf target target_* logs dbt_packages .pytest_cache .ruff_cache

@@ -13,7 +13,19 @@ from typing import Any
 
 import pytest
 
+import fast_lane
+
 SALT_FOLDER = "salts"
+
+
+# The fast lane of `make check` (see fast_lane.py): refuse dbt, Chromium and the local Athena.
+def pytest_configure(config: pytest.Config) -> None:
+    fast_lane.install_guard()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    fast_lane.current_test[0] = item.nodeid
 
 
 @pytest.fixture

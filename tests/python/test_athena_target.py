@@ -398,10 +398,15 @@ def test_the_removed_force_batch_var_says_why(
     assert "var 'athena_force_batch' was removed: dbt-athena 1.11 writes" in run.output
 
 
+SCHEMAS_OF_MODELS_AND_SEEDS = (
+    ["ls", "--resource-type", "model", "--resource-type", "seed"],
+    ["--output", "json", "--output-keys", "name schema", "--quiet"],
+)
+
+
 def _schemas(tmp_path: Path, target: str, **env: str) -> dict[str, str]:
     run = run_dbt(
-        ["ls", "--resource-type", "model", "--resource-type", "seed", "--output", "json"]
-        + ["--output-keys", "name schema", "--quiet"],
+        [*SCHEMAS_OF_MODELS_AND_SEEDS[0], *SCHEMAS_OF_MODELS_AND_SEEDS[1]],
         None,
         tmp_path / target,
         LOG_VARS,

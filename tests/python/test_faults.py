@@ -18,6 +18,8 @@ import pytest
 
 from dbt_harness import MARTS, DbtRun, count_non_blank_lines, run_dbt
 
+pytestmark = pytest.mark.dbt
+
 HOUR = "AWSLogs/111122223333/BedrockModelInvocationLogs/us-east-1/2026/10/01/23"
 NEXT_HOUR = "AWSLogs/111122223333/BedrockModelInvocationLogs/us-east-1/2026/10/02/00"
 HOUR_FILE_A1 = "20261001T230100000Z_00000000000000a1.json.gz"

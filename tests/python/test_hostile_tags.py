@@ -20,6 +20,8 @@ import pytest
 
 from dbt_harness import MARTS, DbtRun, compiled_sql, run_dbt
 
+pytestmark = pytest.mark.dbt
+
 HOUR = "AWSLogs/111122223333/BedrockModelInvocationLogs/us-east-1/2026/10/01/12"
 CALLS = 200
 ONE_OFF_KEYS = 15

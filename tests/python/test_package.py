@@ -10,7 +10,11 @@ import subprocess
 import venv
 from pathlib import Path
 
+import pytest
+
 from dbt_harness import PROJECT_DIR
+
+pytestmark = pytest.mark.install
 
 DEV_ONLY = ("dbt", "moto", "sqlglot", "pytest", "trino", "bedrock_costs_dev", "athena_local")
 

@@ -28,6 +28,8 @@ from dbt_harness import (
     run_dbt_on_handwritten as run_dbt,
 )
 
+pytestmark = pytest.mark.dbt
+
 FIXTURE = HANDWRITTEN_FIXTURE
 PRIVACY_MARKERS = ("ZX-PRIVATE-PROMPT-MARKER", "ZX-PRIVATE-RESPONSE-MARKER")
 

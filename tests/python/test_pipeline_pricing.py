@@ -28,6 +28,8 @@ from dbt_harness import (
     run_dbt_on_handwritten,
 )
 
+pytestmark = pytest.mark.dbt
+
 FIXTURE = PROJECT_DIR / "tests" / "python" / "fixtures" / "pricing"
 M = Decimal(1_000_000)
 
@@ -409,12 +411,12 @@ def test_catalog_test_names_a_missing_and_a_duplicated_price(tmp_path: Path) -> 
 
 def test_the_python_catalog_of_pricing_sync_equals_the_one_dbt_builds(built: DbtRun) -> None:
     """pricing sync compares the Price List with price_catalog's rows: they must be dbt's."""
-    from bedrock_costs import pricing_sync as ps
     from bedrock_costs.price_catalog import Catalog, load_rules
+    from bedrock_costs.pricing import seed as pricing_seed
 
     seeds = PROJECT_DIR / "seeds"
     catalog = Catalog.build(
-        ps.read_seed(seeds / "bedrock_model_prices.csv").rows,
+        pricing_seed.read_seed(seeds / "bedrock_model_prices.csv").rows,
         load_rules(seeds / "bedrock_price_rules.csv"),
     )
 

@@ -9,6 +9,8 @@ import pytest
 from bedrock_costs.sample_logs import SampleLogStats, generate_sample_logs
 from dbt_harness import MARTS, DbtRun, count_non_blank_lines, run_dbt
 
+pytestmark = pytest.mark.dbt
+
 
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, SampleLogStats, DbtRun]:
@@ -117,14 +119,14 @@ def test_every_sample_cost_equals_the_python_catalog_price(
     from datetime import date
     from decimal import Decimal
 
-    from bedrock_costs import pricing_sync as ps
     from bedrock_costs.price_catalog import Catalog, load_regions, load_rules
+    from bedrock_costs.pricing import seed as pricing_seed
     from dbt_harness import PROJECT_DIR
 
     _, _, run = sample
     seeds = PROJECT_DIR / "seeds"
     catalog = Catalog.build(
-        ps.read_seed(seeds / "bedrock_model_prices.csv").rows,
+        pricing_seed.read_seed(seeds / "bedrock_model_prices.csv").rows,
         load_rules(seeds / "bedrock_price_rules.csv"),
         load_regions(seeds / "bedrock_regions.csv"),
     )

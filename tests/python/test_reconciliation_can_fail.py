@@ -15,6 +15,8 @@ from dbt_harness import (
 )
 from dbt_harness import run_dbt_on_handwritten as run_dbt
 
+pytestmark = pytest.mark.dbt
+
 FIXTURE = HANDWRITTEN_FIXTURE
 
 

@@ -29,6 +29,8 @@ from bedrock_costs.report.render import embed_json
 from bedrock_costs.sample_logs import generate_sample_logs
 from dbt_harness import MARTS, PROJECT_DIR, DbtRun, run_dbt
 
+pytestmark = [pytest.mark.dbt, pytest.mark.chromium]
+
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = PROJECT_DIR / "target" / "test-artifacts"
 NOT_AVAILABLE = "not available: build the project with dbt build"

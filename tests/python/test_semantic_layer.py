@@ -31,6 +31,8 @@ from dbt_harness import (
 )
 from test_pipeline_handwritten import EXPECTED_TENANT_DAYS
 
+pytestmark = pytest.mark.dbt
+
 # The metric names are a contract (README "Semantic layer"): dashboards and saved queries use them.
 CONTRACT_METRICS = {
     "total_cost_usd",
