@@ -32,7 +32,20 @@
 
 with
 
-{{ invocations_of_recomputed_days(window) }}
+fct_bedrock_invocations as (
+
+    select * from {{ ref('fct_bedrock_invocations') }}
+
+),
+
+-- the invocations of every UTC day this run recomputes whole (all of them on a full build)
+invocations as (
+
+    select *
+    from fct_bedrock_invocations
+    where {{ on_recomputed_days('fct_bedrock_invocations', window) }}
+
+),
 
 request_metadata as (
 
@@ -48,10 +61,7 @@ invocation_tags as (
         request_metadata.metadata_key_normalized as tag_key,
         min(request_metadata.metadata_value) as tag_value
     from request_metadata
-    {%- if window is not none %}
-    inner join days_in_window
-        on request_metadata.usage_date = days_in_window.usage_date
-    {%- endif %}
+    where {{ on_recomputed_days('fct_bedrock_invocations', window, 'request_metadata.usage_date') }}
     group by request_metadata.request_id, request_metadata.metadata_key_normalized
 
 ),

@@ -16,7 +16,20 @@
 
 with
 
-{{ invocations_of_recomputed_days(window) }}
+fct_bedrock_invocations as (
+
+    select * from {{ ref('fct_bedrock_invocations') }}
+
+),
+
+-- the invocations of every UTC day this run recomputes whole (all of them on a full build)
+invocations as (
+
+    select *
+    from fct_bedrock_invocations
+    where {{ on_recomputed_days('fct_bedrock_invocations', window) }}
+
+),
 
 request_metadata as (
 
@@ -35,11 +48,11 @@ repeated_key_requests as (
 
     select deduplicated_invocations.request_id
     from deduplicated_invocations
-    {%- if window is not none %}
-    inner join days_in_window
-        on deduplicated_invocations.usage_date = days_in_window.usage_date
-    {%- endif %}
-    where deduplicated_invocations.has_repeated_metadata_key
+    where
+        deduplicated_invocations.has_repeated_metadata_key
+        and {{ on_recomputed_days(
+            'fct_bedrock_invocations', window, 'deduplicated_invocations.usage_date'
+        ) }}
 
 ),
 
@@ -50,10 +63,7 @@ out_of_spec_requests as (
         count(*) as metadata_entry_count,
         sum(case when request_metadata.is_in_spec then 0 else 1 end) as out_of_spec_entry_count
     from request_metadata
-    {%- if window is not none %}
-    inner join days_in_window
-        on request_metadata.usage_date = days_in_window.usage_date
-    {%- endif %}
+    where {{ on_recomputed_days('fct_bedrock_invocations', window, 'request_metadata.usage_date') }}
     group by request_metadata.request_id
 
 ),

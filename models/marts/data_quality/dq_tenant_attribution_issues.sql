@@ -27,7 +27,20 @@
 
 with
 
-{{ invocations_of_recomputed_days(window) }}
+fct_bedrock_invocations as (
+
+    select * from {{ ref('fct_bedrock_invocations') }}
+
+),
+
+-- the invocations of every UTC day this run recomputes whole (all of them on a full build)
+invocations as (
+
+    select *
+    from fct_bedrock_invocations
+    where {{ on_recomputed_days('fct_bedrock_invocations', window) }}
+
+),
 
 allowed_principals as (
 
