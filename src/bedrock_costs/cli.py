@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from bedrock_costs.alerts import add_alerts_parser
 from bedrock_costs.arg_types import default_database, iso_date, positive_int
 from bedrock_costs.athena_check import add_athena_parser
 from bedrock_costs.bill_fetch import add_bill_parser
@@ -21,6 +22,7 @@ from bedrock_costs.logs_fetch import add_logs_parser
 from bedrock_costs.pricing_sync import add_pricing_parser
 from bedrock_costs.quicksight import add_quicksight_parser
 from bedrock_costs.report import add_report_parser
+from bedrock_costs.statements import add_statements_parser
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -148,6 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_bill_parser(commands)
     add_quicksight_parser(commands)
     add_report_parser(commands)
+    add_statements_parser(commands)
+    add_alerts_parser(commands)
     add_build_history_parser(commands)
     add_athena_parser(commands)
     return parser

@@ -30,3 +30,21 @@ def printable(text: str) -> str:
         else:
             out.append(character)
     return "".join(out)
+
+
+# A spreadsheet reads a cell that starts with one of these as a formula (CSV injection).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_cell(text: str) -> str:
+    """The text as a CSV cell a spreadsheet shows as text: a leading formula character gets a
+    quote before it, as OWASP's CSV-injection advice has it (numbers are not passed here)."""
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def file_stem(text: str, digest: str) -> str:
+    """A file name stem for untrusted text: its letters, digits, '.', '_' and '-' (at most 60,
+    never a leading dot) and a digest of the whole text, so two tenants never share a file and
+    no name can climb out of the folder or hide as a dot file."""
+    kept = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in text)
+    return f"{kept.lstrip('.')[:60] or 'tenant'}-{digest[:12]}"

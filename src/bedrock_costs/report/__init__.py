@@ -7,9 +7,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bedrock_costs.arg_types import default_database, positive_int
+from bedrock_costs.arg_types import positive_int
 from bedrock_costs.exit_codes import EXIT_FAILURE
 from bedrock_costs.report.dataset import DEFAULT_MAX_TAG_KEYS, DEFAULT_MAX_TAG_VALUES
+from bedrock_costs.report.source import add_mart_source_arguments
 
 DEFAULT_TITLE = "Amazon Bedrock cost by tenant"
 
@@ -32,10 +33,11 @@ def add_report_parser(subparsers: Any) -> None:
         ),
         epilog=(
             "Exit codes: 0 report written, 1 no mart could be read (or the database could not\n"
-            "be opened), 2 bad arguments.\n"
+            "be opened, or --tenant names no tenant in the marts), 2 bad arguments.\n"
             "\n"
             "Example: bedrock-costs report --database target/bedrock_tenant_costs.duckdb "
             "--out report.html\n"
+            "Example: bedrock-costs report --tenant acme-corp --out acme-corp.html\n"
             "Example: bedrock-costs report --athena --work-group bedrock-costs --region us-east-1 "
             "--schema bedrock_marts --out report.html"
         ),
@@ -47,18 +49,17 @@ def add_report_parser(subparsers: Any) -> None:
         help="HTML file to write (default report.html)",
     )
     report.add_argument(
-        "--database",
-        type=Path,
-        default=default_database(),
-        help="DuckDB file built by dbt (default $BEDROCK_COSTS_DUCKDB_PATH, as for dbt, else "
-        "target/bedrock_tenant_costs.duckdb)",
+        "--tenant",
+        default=None,
+        metavar="TENANT_ID",
+        help=(
+            "embed this tenant's rows only (a page to send to that customer: no other tenant's "
+            "id, tag or amount is in it; the bill section, which covers every tenant, is left out)"
+        ),
     )
     report.add_argument(
-        "--schema",
-        default="bedrock_marts",
-        help="schema (Athena: database) holding the marts (default bedrock_marts)",
+        "--title", default=None, help=f"page title (default {DEFAULT_TITLE!r}, or 'for TENANT')"
     )
-    report.add_argument("--title", default=DEFAULT_TITLE, help="page title")
     report.add_argument(
         "--max-tag-keys",
         type=positive_int,
@@ -74,59 +75,29 @@ def add_report_parser(subparsers: Any) -> None:
             "are one '(N other values)' bar, so totals still add up"
         ),
     )
-    athena = report.add_argument_group("Athena (instead of DuckDB)")
-    athena.add_argument(
-        "--athena", action="store_true", help="read the marts from Athena with PyAthena"
-    )
-    athena.add_argument(
-        "--s3-staging-dir",
-        default=None,
-        help="s3://bucket/prefix/ for query results (needed unless the work group sets one)",
-    )
-    athena.add_argument("--work-group", default=None, help="Athena work group")
-    athena.add_argument("--region", default=None, help="AWS Region (default: from your AWS config)")
+    add_mart_source_arguments(report)
     report.set_defaults(handler=run_report, report_parser=report)
 
 
 def run_report(args: argparse.Namespace) -> int:
-    from bedrock_costs.report.dataset import TagLimits, read_report_data
+    from bedrock_costs.report.dataset import TagLimits, UnknownTenantError, read_report_data
     from bedrock_costs.report.render import write_report
-    from bedrock_costs.report.source import (
-        AthenaSettings,
-        MartSource,
-        MartSourceError,
-        open_athena,
-        open_duckdb,
-    )
+    from bedrock_costs.report.source import MartSourceError, open_mart_source
 
-    parser: argparse.ArgumentParser = args.report_parser
-    if not args.athena and (args.s3_staging_dir or args.work_group or args.region):
-        parser.error("--s3-staging-dir, --work-group and --region only apply with --athena")
-    if args.athena and not (args.s3_staging_dir or args.work_group):
-        parser.error(
-            "--athena needs --s3-staging-dir s3://bucket/prefix/ or --work-group NAME "
-            "(a work group with a query result location)"
-        )
+    title = args.title or (
+        DEFAULT_TITLE if args.tenant is None else f"Amazon Bedrock cost for {args.tenant}"
+    )
     try:
-        source: MartSource
-        if args.athena:
-            source = open_athena(
-                AthenaSettings(
-                    schema=args.schema,
-                    region=args.region,
-                    s3_staging_dir=args.s3_staging_dir,
-                    work_group=args.work_group,
-                )
-            )
-        else:
-            source = open_duckdb(args.database, args.schema)
+        source = open_mart_source(args, args.report_parser)
         try:
             data = read_report_data(
-                source, limits=TagLimits(args.max_tag_keys, args.max_tag_values)
+                source,
+                limits=TagLimits(args.max_tag_keys, args.max_tag_values),
+                tenant=args.tenant,
             )
         finally:
             source.close()
-    except MartSourceError as exc:
+    except (MartSourceError, UnknownTenantError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILURE
-    return write_report(data, args.out, args.title)
+    return write_report(data, args.out, title)

@@ -18,7 +18,8 @@ from datetime import UTC, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
-from bedrock_costs.report.source import MartSource, quote_identifier, table_columns
+from bedrock_costs.report.source import MartSource, quote_identifier, quote_literal, table_columns
+from bedrock_costs.untrusted import printable
 
 MONEY_SCALE = 15
 _MONEY_QUANTUM = Decimal(1).scaleb(-MONEY_SCALE)
@@ -112,7 +113,16 @@ RECONCILIATION_COLUMNS = (
     "estimated_cost_usd",
 )
 
+#: Why a single-tenant page has no bill section: the bill's buckets hold every tenant's usage.
+BILL_NOT_FOR_ONE_TENANT = (
+    "not in a single-tenant report: the AWS bill's buckets hold every tenant's usage"
+)
+
 Progress = Callable[[str], None]
+
+
+class UnknownTenantError(Exception):
+    """--tenant names a tenant the usage mart does not hold."""
 
 
 def _stderr_progress(message: str) -> None:
@@ -212,7 +222,7 @@ def _tag_value_ranks(by_tag: str) -> str:
             tag_value,
             sum(total_cost_usd) as total_cost_usd,
             sum(invocation_count) as invocation_count
-        from {by_tag}
+        from {by_tag} as tagged
         where tag_value is not null
         group by tag_key, tag_value
     ),
@@ -284,20 +294,55 @@ def _missing(table: str, needed: Sequence[str], columns: dict[str, set[str]]) ->
     return None
 
 
+def _tenant_scope(source: MartSource, tenant: str | None) -> Callable[[str], str]:
+    """The relation every query reads a mart through: the mart itself, or, for a single-tenant
+    page, only the tenant's rows, so nothing computed from another tenant (a rank, a count, a
+    total) can reach the page."""
+    schema = quote_identifier(source.schema)
+    if tenant is None:
+        return lambda table: f"{schema}.{table}"
+    only = quote_literal(tenant)
+    return lambda table: f"(select * from {schema}.{table} where tenant_id = {only})"
+
+
+def _check_tenant(source: MartSource, tenant: str, columns: dict[str, set[str]]) -> None:
+    if DAILY not in columns:
+        return
+    s = quote_identifier(source.schema)
+    ((found,),) = source.fetch(
+        f"select count(*) from {s}.{DAILY} where tenant_id = {quote_literal(tenant)}"
+    )
+    if _int(found) == 0:
+        known = [
+            str(r[0])
+            for r in source.fetch(f"select distinct tenant_id from {s}.{DAILY} order by 1 limit 21")
+        ]
+        listed = ", ".join(printable(t) for t in known[:20]) + (", ..." if len(known) > 20 else "")
+        raise UnknownTenantError(
+            f"no tenant '{printable(tenant)}' in {DAILY} of {source.description}. "
+            f"Tenants there: {listed or 'none'}."
+        )
+
+
 def read_report_data(
     source: MartSource,
     progress: Progress = _stderr_progress,
     limits: TagLimits | None = None,
+    tenant: str | None = None,
 ) -> ReportData:
-    """Every aggregated row the page embeds, read from the source's marts."""
+    """Every aggregated row the page embeds, read from the source's marts; with ``tenant``,
+    only that tenant's rows (and no bill section)."""
     limits = limits or TagLimits()
-    s = quote_identifier(source.schema)
+    mart = _tenant_scope(source, tenant)
     data = ReportData(
-        source=source.description,
+        source=source.description if tenant is None else f"schema {source.schema}",
         generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
     )
     progress(f"report: looking for the marts in {source.description}")
     columns = table_columns(source, TABLES)
+    if tenant is not None:
+        _check_tenant(source, tenant, columns)
+        progress(f"report: embedding tenant '{printable(tenant)}' only")
 
     # Daily usage: tenant x day x model.
     daily_columns = [
@@ -340,7 +385,7 @@ def read_report_data(
                 *DAILY_COLUMNS[15:],
             ]
         )
-        rows = source.fetch(f"select {select} from {s}.{DAILY} order by 1, 2, 3")
+        rows = source.fetch(f"select {select} from {mart(DAILY)} as daily order by 1, 2, 3")
         daily.rows = [
             [
                 str(r[0]),
@@ -357,7 +402,7 @@ def read_report_data(
         ]
         ((first, last, total, invocations),) = source.fetch(
             f"select cast(min(usage_date) as varchar), cast(max(usage_date) as varchar), "
-            f"sum(total_cost_usd), sum(invocation_count) from {s}.{DAILY}"
+            f"sum(total_cost_usd), sum(invocation_count) from {mart(DAILY)} as daily"
         )
         data.first_day, data.last_day = _text(first), _text(last)
         data.period_total_cost = Decimal(total) if total is not None else Decimal(0)
@@ -387,7 +432,7 @@ def read_report_data(
         tags.unavailable = tag_keys.unavailable = reason
     else:
         progress(f"report: reading {BY_TAG}")
-        rows = source.fetch(_tag_rows_sql(f"{s}.{BY_TAG}", limits))
+        rows = source.fetch(_tag_rows_sql(mart(BY_TAG), limits))
         tags.rows = [
             [
                 str(r[0]),
@@ -400,7 +445,7 @@ def read_report_data(
             ]
             for r in rows
         ]
-        keys = source.fetch(_tag_keys_sql(f"{s}.{BY_TAG}"))
+        keys = source.fetch(_tag_keys_sql(mart(BY_TAG)))
         tag_keys.rows = [
             [str(key), _int(count), min(_int(count), limits.max_values_per_key)]
             for key, count, rank in keys
@@ -424,7 +469,7 @@ def read_report_data(
         )
         rows = source.fetch(
             f"select cast(usage_date as varchar), tenant_id, model_id, {bucket}, count(*) "
-            f"from {s}.{INVOCATIONS} where latency_ms is not null "
+            f"from {mart(INVOCATIONS)} as invocations where latency_ms is not null "
             "group by 1, 2, 3, 4 order by 1, 2, 3, 4"
         )
         grouped: dict[tuple[str, str, str], list[list[int]]] = {}
@@ -472,7 +517,7 @@ def read_report_data(
                 billed,
             ]
         )
-        rows = source.fetch(f"select {select} from {s}.{STATEMENTS} order by 1, 2")
+        rows = source.fetch(f"select {select} from {mart(STATEMENTS)} as statements order by 1, 2")
         statements.rows = [
             [
                 str(r[0]),
@@ -513,7 +558,7 @@ def read_report_data(
     else:
         progress(f"report: reading {ANOMALIES}")
         select = ", ".join(["cast(usage_date as varchar)", *ANOMALY_COLUMNS[1:]])
-        rows = source.fetch(f"select {select} from {s}.{ANOMALIES} order by 1, 2")
+        rows = source.fetch(f"select {select} from {mart(ANOMALIES)} as anomalies order by 1, 2")
         anomalies.rows = [
             [
                 str(r[0]),
@@ -534,7 +579,11 @@ def read_report_data(
     reconciliation = Section(
         ["usage_date", "model_id", "status", "buckets", "billed_cost", "estimated_cost"]
     )
-    reason = _missing(RECONCILIATION, RECONCILIATION_COLUMNS, columns)
+    reason = (
+        BILL_NOT_FOR_ONE_TENANT
+        if tenant is not None
+        else _missing(RECONCILIATION, RECONCILIATION_COLUMNS, columns)
+    )
     if reason:
         reconciliation.unavailable = reason
     else:
@@ -542,7 +591,7 @@ def read_report_data(
         rows = source.fetch(
             "select cast(usage_date as varchar), model_id, reconciliation_status, count(*),"
             " sum(billed_cost_usd), sum(estimated_cost_usd)"
-            f" from {s}.{RECONCILIATION} group by 1, 2, 3 order by 1, 2, 3"
+            f" from {mart(RECONCILIATION)} as bill group by 1, 2, 3 order by 1, 2, 3"
         )
         reconciliation.rows = [
             [

@@ -7,10 +7,13 @@ accept, and only the connection differs.
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
+
+from bedrock_costs.arg_types import default_database
 
 
 class MartSourceError(Exception):
@@ -19,6 +22,11 @@ class MartSourceError(Exception):
 
 def quote_identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def quote_literal(text: str) -> str:
+    """A SQL string literal (DuckDB and Trino both double a quote inside one)."""
+    return "'" + text.replace("'", "''") + "'"
 
 
 class MartSource(Protocol):
@@ -118,13 +126,60 @@ def open_athena(settings: AthenaSettings) -> MartSource:
 
 def table_columns(source: MartSource, tables: Sequence[str]) -> dict[str, set[str]]:
     """The columns of each of these tables that exist in the source's schema (absent: no key)."""
-    names = ", ".join("'" + t.replace("'", "''") + "'" for t in tables)
-    schema = source.schema.replace("'", "''")
+    names = ", ".join(quote_literal(t) for t in tables)
     rows = source.fetch(
         "select table_name, column_name from information_schema.columns "
-        f"where table_schema = '{schema}' and table_name in ({names})"
+        f"where table_schema = {quote_literal(source.schema)} and table_name in ({names})"
     )
     found: dict[str, set[str]] = {}
     for table, column in rows:
         found.setdefault(str(table).lower(), set()).add(str(column).lower())
     return found
+
+
+def add_mart_source_arguments(parser: argparse.ArgumentParser) -> None:
+    """--database and --schema, and the Athena group, as every command that reads marts has."""
+    parser.add_argument(
+        "--database",
+        type=Path,
+        default=default_database(),
+        help="DuckDB file built by dbt (default $BEDROCK_COSTS_DUCKDB_PATH, as for dbt, else "
+        "target/bedrock_tenant_costs.duckdb)",
+    )
+    parser.add_argument(
+        "--schema",
+        default="bedrock_marts",
+        help="schema (Athena: database) holding the marts (default bedrock_marts)",
+    )
+    athena = parser.add_argument_group("Athena (instead of DuckDB)")
+    athena.add_argument(
+        "--athena", action="store_true", help="read the marts from Athena with PyAthena"
+    )
+    athena.add_argument(
+        "--s3-staging-dir",
+        default=None,
+        help="s3://bucket/prefix/ for query results (needed unless the work group sets one)",
+    )
+    athena.add_argument("--work-group", default=None, help="Athena work group")
+    athena.add_argument("--region", default=None, help="AWS Region (default: from your AWS config)")
+
+
+def open_mart_source(args: argparse.Namespace, parser: argparse.ArgumentParser) -> MartSource:
+    """The source add_mart_source_arguments' options name (argparse errors exit 2)."""
+    if not args.athena and (args.s3_staging_dir or args.work_group or args.region):
+        parser.error("--s3-staging-dir, --work-group and --region only apply with --athena")
+    if args.athena and not (args.s3_staging_dir or args.work_group):
+        parser.error(
+            "--athena needs --s3-staging-dir s3://bucket/prefix/ or --work-group NAME "
+            "(a work group with a query result location)"
+        )
+    if args.athena:
+        return open_athena(
+            AthenaSettings(
+                schema=args.schema,
+                region=args.region,
+                s3_staging_dir=args.s3_staging_dir,
+                work_group=args.work_group,
+            )
+        )
+    return open_duckdb(args.database, args.schema)
