@@ -25,18 +25,35 @@ import argparse
 import re
 import sys
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
 from bedrock_costs.exit_codes import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
+from bedrock_costs.quicksight_contracts import (
+    DATA_SET_ID_PREFIX,
+    MARTS_GLOB,
+    ContractError,
+    MartTable,
+    load_mart_tables,
+    quicksight_type,
+)
+from bedrock_costs.quicksight_dashboard import (
+    ANALYSIS_OWNER_ACTIONS,
+    DASHBOARD_OWNER_ACTIONS,
+    DASHBOARD_VIEWER_ACTIONS,
+    Dashboard,
+    is_tenant_bearing,
+    load_dashboard,
+    read_tenant_viewers,
+    viewers_logical_table,
+    viewers_table,
+)
 
 DATA_SOURCE_ID: Final = "bedrock-tenant-costs-athena"
 DATA_SOURCE_NAME: Final = "bedrock_tenant_costs (Athena)"
-DATA_SET_ID_PREFIX: Final = "bedrock-tenant-costs-"
 CATALOG: Final = "AwsDataCatalog"
-MARTS_GLOB: Final = "models/marts/**/_*__models.yml"
 #: Marts withheld unless --include-data-quality: quarantined line previews, log file paths,
 #: caller identities and every tenant's attribution issues side by side are for the operators
 #: of the pipeline, not for the tenant-facing viewers a QuickSight share reaches.
@@ -78,52 +95,27 @@ REQUIRED_IAM_ACTIONS: Final = (
     "quicksight:CreateDataSet",
     "quicksight:UpdateDataSet",
     "quicksight:UpdateDataSetPermissions",
+    "quicksight:DescribeAnalysis",
+    "quicksight:CreateAnalysis",
+    "quicksight:UpdateAnalysis",
+    "quicksight:UpdateAnalysisPermissions",
+    "quicksight:DescribeDashboard",
+    "quicksight:CreateDashboard",
+    "quicksight:UpdateDashboard",
+    "quicksight:UpdateDashboardPermissions",
+    "quicksight:UpdateDashboardPublishedVersion",
     "sts:GetCallerIdentity",
 )
 
-_FIXED_MAX_PRECISION: Final = 18
-_FIXED_MAX_SCALE: Final = 4
-_STRING_TYPES: Final = ("varchar", "string", "char", "text")
-_INTEGER_TYPES: Final = ("bigint", "integer", "int", "smallint", "tinyint", "hugeint")
-_FLOAT_TYPES: Final = ("double", "float", "real", "double precision")
-_DATETIME_TYPES: Final = ("date", "timestamp", "timestamptz", "timestamp with time zone")
-_BOOLEAN_TYPES: Final = ("boolean", "bool")
-_DECIMAL = re.compile(r"^(?:decimal|numeric)\s*(?:\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?$")
-_SIZED = re.compile(r"^([a-z ]+?)\s*\(\s*\d+\s*\)$")
 _IN_PROGRESS: Final = ("CREATION_IN_PROGRESS", "UPDATE_IN_PROGRESS")
 _FAILED: Final = ("CREATION_FAILED", "UPDATE_FAILED", "DELETED")
-
-
-class ContractError(ValueError):
-    """The dbt YAML contracts cannot be turned into data sets (a usage error: exit 2)."""
 
 
 class DeployError(RuntimeError):
     """An AWS call failed; the message says what to do next (exit 1)."""
 
 
-@dataclass(frozen=True)
-class MartColumn:
-    name: str
-    data_type: str
-
-
-@dataclass(frozen=True)
-class MartTable:
-    """A mart model as its contract declares it: the table name on Athena and typed columns."""
-
-    name: str
-    columns: tuple[MartColumn, ...]
-    source: Path
-
-    @property
-    def data_set_id(self) -> str:
-        return DATA_SET_ID_PREFIX + self.name.replace("_", "-")
-
-    @property
-    def physical_table_id(self) -> str:
-        # PhysicalTableMap keys allow only [0-9a-zA-Z-], at most 64 characters.
-        return self.name.replace("_", "-")[:64]
+_GLUE_NAME = re.compile(r"[A-Za-z0-9_]{1,255}")
 
 
 @dataclass(frozen=True)
@@ -136,6 +128,43 @@ class DeployConfig:
     principal: str | None = None
     include_data_quality: bool = False
     include_identity_arns: bool = False
+    #: the analysis and dashboard of deploy/quicksight/dashboard.yml
+    dashboard: bool = True
+    #: restrict every tenant-bearing data set by the tenant_viewers permissions data set
+    row_level_security: bool = True
+    #: the Glue database of the seeds (default: --schema with _marts replaced by _reference)
+    reference_schema: str | None = None
+    #: QuickSight users or groups given read access to the dashboard (row-level security applies)
+    dashboard_viewers: tuple[str, ...] = ()
+
+    @property
+    def partition(self) -> str:
+        if self.region.startswith("cn-"):
+            return "aws-cn"
+        if self.region.startswith("us-gov-"):
+            return "aws-us-gov"
+        return "aws"
+
+    def data_set_arn(self, table: MartTable) -> str:
+        return (
+            f"arn:{self.partition}:quicksight:{self.region}:{self.account_id}:dataset/"
+            f"{table.data_set_id}"
+        )
+
+    def seeds_schema(self) -> str:
+        if self.reference_schema:
+            if not _GLUE_NAME.fullmatch(self.reference_schema):
+                raise ContractError(
+                    f"--reference-schema {self.reference_schema!r} is not a Glue database name "
+                    "(letters, digits and _)"
+                )
+            return self.reference_schema
+        if self.schema.endswith("_marts"):
+            return self.schema[: -len("_marts")] + "_reference"
+        raise ContractError(
+            f"--schema {self.schema} does not end in _marts, so the seeds' database cannot be "
+            "derived: pass --reference-schema (the dbt Athena schema + _reference)"
+        )
 
 
 @dataclass(frozen=True)
@@ -155,32 +184,6 @@ class Step:
 # ---------------------------------------------------------------------------------------------
 
 
-def quicksight_type(data_type: str, *, spice: bool) -> tuple[str, str | None]:
-    """The QuickSight InputColumn ``(Type, SubType)`` for a dbt contract ``data_type``."""
-    text = " ".join(data_type.strip().lower().split())
-    sized = _SIZED.match(text)
-    base = sized.group(1) if sized else text
-    if base in _STRING_TYPES:
-        return "STRING", None
-    if text in _INTEGER_TYPES:
-        return "INTEGER", None
-    if text in _BOOLEAN_TYPES:
-        return "BIT", None
-    if text in _DATETIME_TYPES or base in _DATETIME_TYPES:
-        return "DATETIME", None
-    if text in _FLOAT_TYPES:
-        return "DECIMAL", "FLOAT" if spice else None
-    decimal = _DECIMAL.match(text)
-    if decimal:
-        if not spice:
-            return "DECIMAL", None
-        precision = int(decimal.group(1) or 38)
-        scale = int(decimal.group(2) or 0)
-        fits = precision <= _FIXED_MAX_PRECISION and scale <= _FIXED_MAX_SCALE
-        return "DECIMAL", "FIXED" if fits else "FLOAT"
-    raise ContractError(f"no QuickSight type for data_type {data_type!r}")
-
-
 def input_columns(table: MartTable, *, spice: bool) -> list[dict[str, str]]:
     columns: list[dict[str, str]] = []
     for column in table.columns:
@@ -196,51 +199,6 @@ def input_columns(table: MartTable, *, spice: bool) -> list[dict[str, str]]:
             entry["SubType"] = sub_type
         columns.append(entry)
     return columns
-
-
-def load_mart_tables(project_dir: Path) -> list[MartTable]:
-    """Every model of ``models/marts/**/_*__models.yml`` with its typed contract columns."""
-    import yaml
-
-    files = sorted(project_dir.glob(MARTS_GLOB))
-    if not files:
-        raise ContractError(
-            f"no {MARTS_GLOB} under {project_dir.resolve()}; run from the dbt project directory "
-            "or pass --project-dir"
-        )
-    tables: dict[str, MartTable] = {}
-    for path in files:
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        for model in document.get("models") or []:
-            table = _table_from_model(model, path)
-            if table.name in tables:
-                raise ContractError(f"{path}: model {table.name} is also in {tables[table.name]}")
-            tables[table.name] = table
-    if not tables:
-        raise ContractError(f"no models in {', '.join(str(path) for path in files)}")
-    return sorted(tables.values(), key=lambda table: table.name)
-
-
-def _table_from_model(model: Mapping[str, Any], path: Path) -> MartTable:
-    name = model.get("name")
-    if not isinstance(name, str):
-        raise ContractError(f"{path}: a model without a name")
-    config = model.get("config") or {}
-    if config.get("enabled") is False:
-        raise ContractError(f"{path}: model {name} is disabled; remove it from the marts YAML")
-    alias = config.get("alias") or name
-    columns: list[MartColumn] = []
-    for column in model.get("columns") or []:
-        data_type = column.get("data_type")
-        if not isinstance(data_type, str) or not data_type.strip():
-            raise ContractError(
-                f"{path}: {name}.{column.get('name')} has no data_type; every mart column needs "
-                "one (it types the QuickSight data set and the dbt contract)"
-            )
-        columns.append(MartColumn(name=str(column["name"]), data_type=data_type))
-    if not columns:
-        raise ContractError(f"{path}: model {name} lists no columns; give it a contract")
-    return MartTable(name=str(alias), columns=tuple(columns), source=path)
 
 
 def published_tables(
@@ -281,8 +239,30 @@ def data_source_request(config: DeployConfig) -> dict[str, Any]:
     }
 
 
-def data_set_request(config: DeployConfig, table: MartTable, data_source_arn: str) -> dict:
+def data_set_request(
+    config: DeployConfig,
+    table: MartTable,
+    data_source_arn: str,
+    *,
+    schema: str | None = None,
+    row_level_security_arn: str | None = None,
+) -> dict:
+    """The data set of one table (a mart, or with ``schema`` the tenant_viewers seed); with
+    ``row_level_security_arn``, a tenant-bearing table is restricted by that permissions set."""
+    rls = (
+        {
+            "RowLevelPermissionDataSet": {
+                "Arn": row_level_security_arn,
+                "PermissionPolicy": "GRANT_ACCESS",
+                "FormatVersion": "VERSION_1",
+                "Status": "ENABLED",
+            }
+        }
+        if row_level_security_arn and is_tenant_bearing(table)
+        else {}
+    )
     return {
+        **rls,
         "AwsAccountId": config.account_id,
         "DataSetId": table.data_set_id,
         "Name": f"bedrock_tenant_costs {table.name}",
@@ -292,12 +272,37 @@ def data_set_request(config: DeployConfig, table: MartTable, data_source_arn: st
                 "RelationalTable": {
                     "DataSourceArn": data_source_arn,
                     "Catalog": CATALOG,
-                    "Schema": config.schema,
+                    "Schema": schema or config.schema,
                     "Name": table.name,
                     "InputColumns": input_columns(table, spice=config.spice),
                 }
             }
         },
+    }
+
+
+def viewers_data_set_request(config: DeployConfig, table: MartTable, data_source_arn: str) -> dict:
+    """The row-level security permissions data set over the tenant_viewers seed: an empty cell
+    (however the engine loaded it) becomes NULL, which QuickSight reads as "every value", and the
+    columns are renamed to the UserName and GroupName its rules need."""
+    schema = config.seeds_schema()
+    columns = ", ".join(f"nullif({c.name}, '') as {c.name}" for c in table.columns)
+    return {
+        "AwsAccountId": config.account_id,
+        "DataSetId": table.data_set_id,
+        "Name": f"bedrock_tenant_costs {table.name} (row-level security)",
+        "ImportMode": "SPICE" if config.spice else "DIRECT_QUERY",
+        "PhysicalTableMap": {
+            table.physical_table_id: {
+                "CustomSql": {
+                    "DataSourceArn": data_source_arn,
+                    "Name": table.name,
+                    "SqlQuery": f'select {columns} from "{schema}"."{table.name}"',
+                    "Columns": input_columns(table, spice=config.spice),
+                }
+            }
+        },
+        "LogicalTableMap": viewers_logical_table(table),
     }
 
 
@@ -354,8 +359,26 @@ def _exists(describe: Callable[..., Any], config: DeployConfig, **ids: str) -> b
     return True
 
 
-def plan(client: Any, config: DeployConfig, tables: Sequence[MartTable]) -> list[Step]:
+@dataclass(frozen=True)
+class Publication:
+    """What one deploy publishes: the marts' data sets, the permissions data set (row-level
+    security) and the analysis and dashboard, each when configured."""
+
+    tables: tuple[MartTable, ...]
+    viewers: MartTable | None = None
+    dashboard: Dashboard | None = None
+
+    @property
+    def data_set_tables(self) -> tuple[MartTable, ...]:
+        """In deploy order: the permissions data set first (the marts' data sets name it)."""
+        return ((self.viewers,) if self.viewers else ()) + self.tables
+
+
+def plan(
+    client: Any, config: DeployConfig, tables: Sequence[MartTable] | Publication
+) -> list[Step]:
     """Describe every resource (read only) and say whether deploy will create or update it."""
+    publication = tables if isinstance(tables, Publication) else Publication(tuple(tables))
     steps = [
         Step(
             "data source",
@@ -365,9 +388,15 @@ def plan(client: Any, config: DeployConfig, tables: Sequence[MartTable]) -> list
             else "create",
         )
     ]
-    for table in tables:
+    for table in publication.data_set_tables:
         found = _exists(client.describe_data_set, config, DataSetId=table.data_set_id)
         steps.append(Step("data set", table.data_set_id, "update" if found else "create"))
+    dashboard = publication.dashboard
+    if dashboard:
+        found = _exists(client.describe_analysis, config, AnalysisId=dashboard.analysis_id)
+        steps.append(Step("analysis", dashboard.analysis_id, "update" if found else "create"))
+        found = _exists(client.describe_dashboard, config, DashboardId=dashboard.dashboard_id)
+        steps.append(Step("dashboard", dashboard.dashboard_id, "update" if found else "create"))
     return steps
 
 
@@ -406,14 +435,17 @@ def _wait_for_data_source(
 def deploy(
     client: Any,
     config: DeployConfig,
-    tables: Sequence[MartTable],
+    tables: Sequence[MartTable] | Publication,
     *,
     progress: Callable[[str], None],
     sleep: Callable[[float], None] = time.sleep,
 ) -> list[Step]:
-    """Create or update the data source and the data sets; return what was done, in order."""
-    steps = plan(client, config, tables)
-    source_step, *set_steps = steps
+    """Create or update the data source, the data sets, the analysis and the dashboard; return
+    what was done, in order."""
+    publication = tables if isinstance(tables, Publication) else Publication(tuple(tables))
+    steps = plan(client, config, publication)
+    source_step, *rest = steps
+    set_steps = rest[: len(publication.data_set_tables)]
     request = data_source_request(config)
     if source_step.action == "create":
         progress(f"creating data source {DATA_SOURCE_ID} (Athena work group {config.work_group})")
@@ -437,9 +469,19 @@ def deploy(
     data_source_arn = str(response["Arn"])
     _wait_for_data_source(client, config, status, sleep=sleep, progress=progress)
 
-    for number, (table, step) in enumerate(zip(tables, set_steps, strict=True), start=1):
-        progress(f"[{number}/{len(tables)}] {step.action} data set {table.data_set_id}")
-        request = data_set_request(config, table, data_source_arn)
+    viewers = publication.viewers
+    rls_arn = config.data_set_arn(viewers) if viewers else None
+    count = len(set_steps)
+    for number, (table, step) in enumerate(
+        zip(publication.data_set_tables, set_steps, strict=True), start=1
+    ):
+        progress(f"[{number}/{count}] {step.action} data set {table.data_set_id}")
+        if table is viewers:
+            request = viewers_data_set_request(config, table, data_source_arn)
+        else:
+            request = data_set_request(
+                config, table, data_source_arn, row_level_security_arn=rls_arn
+            )
         if step.action == "create":
             extra = (
                 {"Permissions": _permissions(config.principal, DATA_SET_OWNER_ACTIONS)}
@@ -455,7 +497,117 @@ def deploy(
                     DataSetId=table.data_set_id,
                     GrantPermissions=_permissions(config.principal, DATA_SET_OWNER_ACTIONS),
                 )
+    if publication.dashboard:
+        analysis_step, dashboard_step = rest[count:]
+        _deploy_dashboard(
+            client,
+            config,
+            publication.dashboard,
+            (analysis_step.action, dashboard_step.action),
+            progress=progress,
+            sleep=sleep,
+        )
     return steps
+
+
+def _dashboard_grants(config: DeployConfig) -> list[dict[str, Any]]:
+    owner = _permissions(config.principal, DASHBOARD_OWNER_ACTIONS) if config.principal else []
+    readers = [
+        {"Principal": viewer, "Actions": list(DASHBOARD_VIEWER_ACTIONS)}
+        for viewer in config.dashboard_viewers
+    ]
+    return owner + readers
+
+
+def _deploy_dashboard(
+    client: Any,
+    config: DeployConfig,
+    dashboard: Dashboard,
+    actions: tuple[str, str],
+    *,
+    progress: Callable[[str], None],
+    sleep: Callable[[float], None],
+) -> None:
+    """The analysis (for authors to change) and the dashboard (published, for readers)."""
+    analysis_action, dashboard_action = actions
+    analysis = {
+        "AwsAccountId": config.account_id,
+        "AnalysisId": dashboard.analysis_id,
+        "Name": dashboard.name,
+        "Definition": dashboard.definition,
+    }
+    progress(f"{analysis_action} analysis {dashboard.analysis_id}")
+    owner = _permissions(config.principal, ANALYSIS_OWNER_ACTIONS) if config.principal else []
+    if analysis_action == "create":
+        client.create_analysis(**analysis, **({"Permissions": owner} if owner else {}))
+    else:
+        client.update_analysis(**analysis)
+        if owner:
+            client.update_analysis_permissions(
+                AwsAccountId=config.account_id,
+                AnalysisId=dashboard.analysis_id,
+                GrantPermissions=owner,
+            )
+    request = {
+        "AwsAccountId": config.account_id,
+        "DashboardId": dashboard.dashboard_id,
+        "Name": dashboard.name,
+        "Definition": dashboard.definition,
+    }
+    grants = _dashboard_grants(config)
+    progress(f"{dashboard_action} dashboard {dashboard.dashboard_id}")
+    if dashboard_action == "create":
+        response = client.create_dashboard(**request, **({"Permissions": grants} if grants else {}))
+    else:
+        response = client.update_dashboard(**request)
+        if grants:
+            client.update_dashboard_permissions(
+                AwsAccountId=config.account_id,
+                DashboardId=dashboard.dashboard_id,
+                GrantPermissions=grants,
+            )
+    version = int(str(response["VersionArn"]).rsplit("/", 1)[1])
+    _wait_for_dashboard_version(
+        client, config, dashboard.dashboard_id, version, sleep=sleep, progress=progress
+    )
+    if dashboard_action == "update":
+        progress(f"publishing version {version} of dashboard {dashboard.dashboard_id}")
+        client.update_dashboard_published_version(
+            AwsAccountId=config.account_id,
+            DashboardId=dashboard.dashboard_id,
+            VersionNumber=version,
+        )
+
+
+def _wait_for_dashboard_version(
+    client: Any,
+    config: DeployConfig,
+    dashboard_id: str,
+    version: int,
+    *,
+    sleep: Callable[[float], None],
+    progress: Callable[[str], None],
+    attempts: int = 60,
+) -> None:
+    """Wait until QuickSight has built the version; a failed one names QuickSight's errors."""
+    for _ in range(attempts):
+        described = client.describe_dashboard(
+            AwsAccountId=config.account_id, DashboardId=dashboard_id, VersionNumber=version
+        )["Dashboard"].get("Version", {})
+        status = described.get("Status", "")
+        if status in _FAILED:
+            errors = "; ".join(
+                f"{e.get('Type', '')}: {e.get('Message', '')}" for e in described.get("Errors", [])
+            )
+            raise DeployError(
+                f"dashboard {dashboard_id} version {version} is {status}: {errors or 'no detail'}."
+                " Fix deploy/quicksight/dashboard.yml (or the data sets) and rerun."
+            )
+        if status not in _IN_PROGRESS:
+            return
+        progress(f"  waiting for dashboard {dashboard_id} version {version} ({status})")
+        sleep(2.0)
+    raise DeployError(f"dashboard {dashboard_id} version {version} is still being built; rerun")
 
 
 def summarise(
@@ -467,6 +619,11 @@ def summarise(
 ) -> str:
     created = sum(step.action == "create" for step in steps)
     updated = len(steps) - created
+    kinds = {kind: sum(step.kind == kind for step in steps) for kind in ("analysis", "dashboard")}
+    counted = (
+        f"1 data source, {sum(step.kind == 'data set' for step in steps)} data sets"
+        + "".join(f", {count} {kind}" for kind, count in kinds.items() if count)
+    )
     mode = "SPICE" if config.spice else "DIRECT_QUERY"
     verb = "would create" if dry_run else "created"
     verb_update = "would update" if dry_run else "updated"
@@ -475,7 +632,7 @@ def summarise(
         f"{head}: account {config.account_id}, region {config.region}, "
         f"schema {config.schema}, {mode}",
         *(f"  {step.describe()}" for step in steps),
-        f"{verb} {created}, {verb_update} {updated} (1 data source, {len(steps) - 1} data sets)",
+        f"{verb} {created}, {verb_update} {updated} ({counted})",
         *(f"note: {note}" for note in withheld),
     ]
     if not config.principal:
@@ -483,6 +640,25 @@ def summarise(
             "note: no --permissions-principal, so no QuickSight user or group was granted access"
         )
     return "\n".join(lines)
+
+
+def prepare(config: DeployConfig, project_dir: Path) -> tuple[Publication, list[str]]:
+    """Everything a deploy sends, built and checked before the first AWS call: the contracts'
+    data sets, the tenant_viewers seed and the dashboard's fields (ContractError: exit 2)."""
+    tables, withheld = published_tables(load_mart_tables(project_dir), config)
+    for table in tables:
+        input_columns(table, spice=config.spice)
+    viewers = None
+    if config.row_level_security:
+        read_tenant_viewers(project_dir)
+        config.seeds_schema()
+        viewers = viewers_table(project_dir)
+    else:
+        withheld.append("row-level security off (--no-row-level-security): viewers see all rows")
+    dashboard = (
+        load_dashboard(project_dir, tables, config.data_set_arn) if config.dashboard else None
+    )
+    return Publication(tuple(tables), viewers, dashboard), withheld
 
 
 def run_deploy(
@@ -505,18 +681,17 @@ def run_deploy(
         print(message, file=err, flush=True)
 
     try:
-        tables, withheld = published_tables(load_mart_tables(project_dir), config)
-        for table in tables:
-            input_columns(table, spice=config.spice)
+        publication, withheld = prepare(config, project_dir)
     except (ContractError, OSError) as error:
         print(f"error: {error}", file=err)
         return EXIT_USAGE
+    tables = publication.tables
     progress(f"{len(tables)} marts from {project_dir / MARTS_GLOB} ({len(withheld)} withheld)")
     try:
         if dry_run:
-            steps = plan(quicksight, config, tables)
+            steps = plan(quicksight, config, publication)
         else:
-            steps = deploy(quicksight, config, tables, progress=progress, sleep=sleep)
+            steps = deploy(quicksight, config, publication, progress=progress, sleep=sleep)
     except ClientError as error:
         print(f"error: {explain(error, config)}", file=err)
         return EXIT_FAILURE
@@ -536,9 +711,10 @@ def add_quicksight_parser(subparsers: Any) -> None:
     """Register ``quicksight`` (with the sub-command ``deploy``) on the CLI's sub-parsers."""
     group = subparsers.add_parser(
         "quicksight",
-        help="publish the marts to Amazon QuickSight (Athena data source and data sets)",
+        help="publish the marts to Amazon QuickSight (data sets, row-level security, dashboard)",
         description="QuickSight publishing. `quicksight deploy` creates or updates an Athena "
-        "data source and one data set per mart.",
+        "data source, one data set per mart, the row-level security permissions data set, and "
+        "the analysis and dashboard of deploy/quicksight/dashboard.yml.",
         epilog="Example: bedrock-costs quicksight deploy --schema bedrock_costs_marts --dry-run",
     )
     commands = group.add_subparsers(dest="quicksight_command", metavar="SUBCOMMAND", required=True)
@@ -547,9 +723,12 @@ def add_quicksight_parser(subparsers: Any) -> None:
         help="create or update the QuickSight data source and data sets (idempotent)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description=(
-            f"Create or update the Athena data source {DATA_SOURCE_ID} and one data set per\n"
-            f"mart ({DATA_SET_ID_PREFIX}<table>). The marts and their column types come from\n"
-            f"the dbt contracts in {MARTS_GLOB}, so new marts need no code change.\n"
+            f"Create or update the Athena data source {DATA_SOURCE_ID}, one data set per\n"
+            f"mart ({DATA_SET_ID_PREFIX}<table>), the tenant_viewers permissions data set that\n"
+            "restricts every tenant-bearing data set (row-level security), and the analysis\n"
+            "and published dashboard of deploy/quicksight/dashboard.yml. The marts and their\n"
+            f"column types come from the dbt contracts in {MARTS_GLOB}: new marts need no\n"
+            "code change, and a dashboard field missing from a contract fails before any call.\n"
             "Every resource is described first: missing ones are created, existing ones\n"
             "updated. Needs QuickSight Enterprise edition and the IAM actions listed in the\n"
             "docs/athena.md, section QuickSight."
@@ -607,6 +786,31 @@ def add_quicksight_parser(subparsers: Any) -> None:
         "withheld by default",
     )
     deploy_parser.add_argument(
+        "--no-dashboard",
+        action="store_true",
+        help="data sets only: no analysis and no dashboard from deploy/quicksight/dashboard.yml",
+    )
+    deploy_parser.add_argument(
+        "--no-row-level-security",
+        action="store_true",
+        help="no tenant_viewers permissions data set: every viewer of a data set or the "
+        "dashboard sees every tenant (default: restricted by seeds/tenant_viewers.csv)",
+    )
+    deploy_parser.add_argument(
+        "--reference-schema",
+        default=None,
+        help="Glue database of the seeds, which holds tenant_viewers (default: --schema with "
+        "_marts replaced by _reference)",
+    )
+    deploy_parser.add_argument(
+        "--dashboard-viewer",
+        metavar="ARN",
+        action="append",
+        default=[],
+        help="a QuickSight user or group ARN given read access to the dashboard (repeatable); "
+        "row-level security decides which tenants it sees",
+    )
+    deploy_parser.add_argument(
         "--dry-run",
         action="store_true",
         help="describe only and print the plan (create/update per resource); write nothing",
@@ -657,6 +861,10 @@ def _cmd_quicksight_deploy(args: argparse.Namespace) -> int:
         principal=args.permissions_principal,
         include_data_quality=args.include_data_quality,
         include_identity_arns=args.include_identity_arns,
+        dashboard=not args.no_dashboard,
+        row_level_security=not args.no_row_level_security,
+        reference_schema=args.reference_schema,
+        dashboard_viewers=tuple(args.dashboard_viewer),
     )
     return run_deploy(
         quicksight=quicksight, config=config, project_dir=args.project_dir, dry_run=args.dry_run

@@ -107,6 +107,10 @@ def config(**overrides: Any) -> qs.DeployConfig:
         "principal": PRINCIPAL,
         # the request-shape tests below publish the small dq mart too (opt in, as users may)
         "include_data_quality": True,
+        # the small project has no dashboard file and no seeds: the data sets alone here
+        # (test_quicksight_dashboard deploys the repository's dashboard and row-level security)
+        "dashboard": False,
+        "row_level_security": False,
     }
     values.update(overrides)
     return qs.DeployConfig(**values)
@@ -592,6 +596,8 @@ def test_cli_takes_the_account_from_sts(
                 REGION,
                 "--dry-run",
                 "--include-data-quality",
+                "--no-dashboard",
+                "--no-row-level-security",
                 "--project-dir",
                 str(project),
             ]
