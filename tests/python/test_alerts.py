@@ -316,3 +316,14 @@ def test_an_unreadable_state_exits_1_and_says_how_to_start_over(
     assert main(args) == 1
     assert "move it away to start over" in capsys.readouterr().err
     assert hook.received == []
+
+
+def test_the_database_comes_from_the_dbt_profile_variable(
+    marts: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("BEDROCK_COSTS_DUCKDB_PATH", str(marts))
+    assert main(["alerts", "--dry-run"]) == 0
+    assert capsys.readouterr().out.count("\n") == len(EXPECTED_KEYS)
+    monkeypatch.setenv("BEDROCK_COSTS_DUCKDB_PATH", str(marts.with_name("absent.duckdb")))
+    assert main(["alerts", "--dry-run"]) == 1
+    assert "absent.duckdb" in capsys.readouterr().err

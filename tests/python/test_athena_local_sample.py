@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -203,3 +204,72 @@ def test_report_reads_the_athena_marts_through_pyathena(
     athena_data, duck_data = _report_payload(athena_page), _report_payload(duck_page)
     assert athena_data["check"]["invocation_count"] > 0
     assert athena_data == duck_data
+
+
+def _bedrock_costs_on_both(
+    sample_scenario: Scenario, arguments: str
+) -> tuple[subprocess.CompletedProcess[str], subprocess.CompletedProcess[str]]:
+    """`bedrock-costs <arguments>` on the local Athena's marts and on DuckDB's. `{out}` in the
+    arguments becomes athena/ or duckdb/ (the caller's folders)."""
+    project = sample_scenario.project
+    athena_args = arguments.replace("{out}", "athena")
+    command = [str(PROJECT_DIR / "tools" / "athena-local"), "--quiet", "--log-prefix"]
+    command += [project.log_prefix, "--", "bash", "-c"]
+    command += [
+        f'"{BEDROCK_COSTS}" {athena_args} --athena --s3-staging-dir "$ATHENA_S3_STAGING_DIR" '
+        f'--region "$ATHENA_REGION" --schema {project.schema}_marts'
+    ]
+    with engine_use():
+        athena = subprocess.run(command, capture_output=True, text=True, check=False)
+    duck = subprocess.run(
+        [
+            "bash",
+            "-c",
+            f'"{BEDROCK_COSTS}" {arguments.replace("{out}", "duckdb")} '
+            f'--database "{sample_scenario.duck.database}"',
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return athena, duck
+
+
+def test_statements_alerts_and_a_tenant_page_read_the_athena_marts_like_duckdb(
+    sample_scenario: Scenario, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The SQL of `statements`, `alerts` and `report --tenant` runs on Trino and gives DuckDB's
+    files and alerts, byte for byte."""
+    import duckdb
+
+    monkeypatch.chdir(tmp_path)
+    with duckdb.connect(str(sample_scenario.duck.database), read_only=True) as connection:
+        ((month, tenant),) = connection.execute(
+            "select strftime(min(statement_month), '%Y-%m'), min(tenant_id)"
+            " from bedrock_marts.fct_tenant_monthly_statement"
+        ).fetchall()
+    athena, duck = _bedrock_costs_on_both(
+        sample_scenario, f"statements --month {month} --out {tmp_path}/{{out}}"
+    )
+    assert athena.returncode == 0, athena.stdout[-3000:] + athena.stderr[-3000:]
+    assert duck.returncode == 0, duck.stderr[-3000:]
+    written = sorted(p.name for p in (tmp_path / "duckdb").iterdir())
+    assert len(written) > 2
+    assert sorted(p.name for p in (tmp_path / "athena").iterdir()) == written
+    for name in written:
+        assert (tmp_path / "athena" / name).read_bytes() == (
+            tmp_path / "duckdb" / name
+        ).read_bytes()
+
+    athena, duck = _bedrock_costs_on_both(sample_scenario, "alerts --dry-run --state none.json")
+    assert athena.returncode == 0, athena.stdout[-3000:] + athena.stderr[-3000:]
+    assert duck.returncode == 0, duck.stderr[-3000:]
+    assert duck.stdout.strip(), "the sample's budgets give alerts to compare"
+    assert athena.stdout == duck.stdout
+
+    athena, duck = _bedrock_costs_on_both(
+        sample_scenario, f"report --tenant {shlex.quote(tenant)} --out {tmp_path}/{{out}}.html"
+    )
+    assert athena.returncode == 0, athena.stdout[-3000:] + athena.stderr[-3000:]
+    assert duck.returncode == 0, duck.stderr[-3000:]
+    assert _report_payload(tmp_path / "athena.html") == _report_payload(tmp_path / "duckdb.html")
