@@ -20,9 +20,7 @@ requests_in_window as (
 
     select distinct request_id
     from {{ ref('stg_bedrock__invocations') }}
-    where
-        {{ timestamp_in_window('delivered_hour_at', window) }}
-        or {{ timestamp_in_window('invoked_at', window) }}
+    where {{ touched_by_window(window, 'delivered_hour_at') }}
 
 ),
 

@@ -30,9 +30,7 @@ kept_deliveries as (
         last_delivered_hour_at
     from {{ ref('int_bedrock__invocations_deduplicated') }}
     {%- if window is not none %}
-    where
-        {{ timestamp_in_window('last_delivered_hour_at', window) }}
-        or {{ timestamp_in_window('invoked_at', window) }}
+    where {{ touched_by_window(window) }}
     {%- endif %}
 
 ),

@@ -12,9 +12,9 @@
         {{ column }} in (
             select recomputed.usage_date
             from {{ invocations }} as recomputed
-            where
-                {{ bedrock_tenant_costs.timestamp_in_window('recomputed.last_delivered_hour_at', window) }}
-                or {{ bedrock_tenant_costs.timestamp_in_window('recomputed.invoked_at', window) }}
+            where {{ bedrock_tenant_costs.touched_by_window(
+                window, 'recomputed.last_delivered_hour_at', 'recomputed.invoked_at'
+            ) }}
         )
     {%- endif -%}
 {% endmacro %}

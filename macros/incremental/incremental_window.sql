@@ -138,6 +138,22 @@
     {%- endif -%}
 {% endmacro %}
 
+{#
+    THE window predicate of the incremental design: a row is touched by the window when it was
+    delivered inside it (a normal run: what arrived since the watermark, less the lookback) or,
+    for a backfill, made inside it (invoked_at), so a backfill recomputes its days whatever hour
+    their files arrived. True on a full build. Every model and pre-hook that picks the rows of a
+    run calls this one macro.
+#}
+{% macro touched_by_window(window, delivered_column='last_delivered_hour_at', invoked_column='invoked_at') %}
+    {%- if window is none -%}
+        (1 = 1)
+    {%- else -%}
+        ({{ bedrock_tenant_costs.timestamp_in_window(delivered_column, window) }}
+        or {{ bedrock_tenant_costs.timestamp_in_window(invoked_column, window) }})
+    {%- endif -%}
+{% endmacro %}
+
 {# The start time of this dbt invocation as a SQL timestamp literal (UTC). #}
 {% macro run_started_at_timestamp() %}
     {{- return("cast('" ~ run_started_at.strftime('%Y-%m-%d %H:%M:%S') ~ "' as "

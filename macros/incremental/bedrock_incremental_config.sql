@@ -83,18 +83,14 @@
     where usage_date in (
         select usage_date
         from {{ ref('fct_bedrock_invocations') }}
-        where
-            {{ bedrock_tenant_costs.timestamp_in_window('last_delivered_hour_at', window) }}
-            or {{ bedrock_tenant_costs.timestamp_in_window('invoked_at', window) }}
+        where {{ bedrock_tenant_costs.touched_by_window(window) }}
     )
             {%- else %}
     delete from {{ this }}
     where request_id in (
         select request_id
         from {{ ref('int_bedrock__invocations_deduplicated') }}
-        where
-            {{ bedrock_tenant_costs.timestamp_in_window('last_delivered_hour_at', window) }}
-            or {{ bedrock_tenant_costs.timestamp_in_window('invoked_at', window) }}
+        where {{ bedrock_tenant_costs.touched_by_window(window) }}
     )
             {%- endif -%}
         {%- endif -%}
