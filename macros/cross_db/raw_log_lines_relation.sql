@@ -17,18 +17,18 @@
     bedrock_log_files_read, for the post-hook that finds lines the reader lost
     (reader_lost_lines_quarantine).
 #}
-{% macro raw_log_lines_relation(window, loaded_relation, record_files=false) %}
+{% macro raw_log_lines_relation(logs, window, loaded_relation, record_files=false) %}
     {{ return(adapter.dispatch('raw_log_lines_relation', 'bedrock_tenant_costs')(
-        window, loaded_relation, record_files
+        logs, window, loaded_relation, record_files
     )) }}
 {% endmacro %}
 
-{% macro default__raw_log_lines_relation(window, loaded_relation, record_files=false) %}
-    {{- return(source('bedrock', 'invocation_logs_raw')) -}}
+{% macro default__raw_log_lines_relation(logs, window, loaded_relation, record_files=false) %}
+    {{- return(logs) -}}
 {% endmacro %}
 
-{% macro duckdb__raw_log_lines_relation(window, loaded_relation, record_files=false) %}
-    {%- set reader = source('bedrock', 'invocation_logs_raw') | string -%}
+{% macro duckdb__raw_log_lines_relation(logs, window, loaded_relation, record_files=false) %}
+    {%- set reader = logs | string -%}
     {%- if not execute -%}
         {{- return(reader) -}}
     {%- endif -%}

@@ -26,7 +26,7 @@ with
 raw_lines as (
 
     select count(*) as line_count
-    from {{ raw_log_lines_relation(window, none) }}
+    from {{ raw_log_lines_relation(source('bedrock', 'invocation_logs_raw'), window, none) }}
     where
         {{ raw_log_window_filter(window) }}
         and not {{ is_blank_text('line') }}

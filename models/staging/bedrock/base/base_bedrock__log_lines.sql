@@ -85,7 +85,12 @@ raw_lines as (
     select
         line as raw_line,
         {{ log_line_source_file() }} as source_file
-    from {{ raw_log_lines_relation(window, this if is_incremental() else none, record_files=true) }}
+    from {{ raw_log_lines_relation(
+        source('bedrock', 'invocation_logs_raw'),
+        window,
+        this if is_incremental() else none,
+        record_files=true,
+    ) }}
     where {{ raw_log_window_filter(window) }}
 
 ),
