@@ -180,26 +180,9 @@ def _report_payload(path: Path) -> dict[str, Any]:
 def test_report_reads_the_athena_marts_through_pyathena(
     sample_scenario: Scenario, tmp_path: Path
 ) -> None:
-    project = sample_scenario.project
     athena_page, duck_page = tmp_path / "athena.html", tmp_path / "duckdb.html"
-    command = [str(PROJECT_DIR / "tools" / "athena-local"), "--quiet", "--log-prefix"]
-    command += [project.log_prefix, "--", "bash", "-c"]
-    command += [
-        f'"{BEDROCK_COSTS}" report --athena --s3-staging-dir "$ATHENA_S3_STAGING_DIR" '
-        f'--region "$ATHENA_REGION" --schema {project.schema}_marts --out "{athena_page}"'
-    ]
-    with engine_use():
-        done = subprocess.run(command, capture_output=True, text=True, check=False)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    duck = subprocess.run(
-        [
-            *(str(BEDROCK_COSTS), "report", "--database", str(sample_scenario.duck.database)),
-            *("--out", str(duck_page)),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    athena, duck = _bedrock_costs_on_both(sample_scenario, f"report --out {tmp_path}/{{out}}.html")
+    assert athena.returncode == 0, athena.stdout[-3000:] + athena.stderr[-3000:]
     assert duck.returncode == 0, duck.stderr[-3000:]
     athena_data, duck_data = _report_payload(athena_page), _report_payload(duck_page)
     assert athena_data["check"]["invocation_count"] > 0
