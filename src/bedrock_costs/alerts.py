@@ -47,7 +47,8 @@ STATEMENTS: Final = "fct_tenant_monthly_statement"
 ANOMALIES: Final = "fct_tenant_daily_cost_anomalies"
 UNPRICED: Final = "dq_unpriced_usage"
 RECONCILIATION: Final = "fct_bedrock_bill_reconciliation"
-DEFAULT_STATE: Final = Path("target/alerts-state.json")
+#: Outside target/, which `dbt clean` empties: losing the state would resend every past alert.
+DEFAULT_STATE: Final = Path("data/alerts-state.json")
 DEFAULT_MAX_BILL_DIFFERENCE_SHARE: Final = Decimal("0.02")
 STATE_VERSION: Final = 1
 SUBJECTS: Final = {
@@ -148,9 +149,18 @@ def _unpriced_alerts(source: MartSource, s: str) -> list[Alert]:
 
 
 def _bill_alerts(source: MartSource, s: str, max_share: Decimal) -> list[Alert]:
+    """Per billing period, the bill against the estimate over the days the bill has reached (a
+    bill arrives a day or two after the usage: the days after its newest billed day are not
+    compared yet). The key holds the difference in whole percent, so a difference that grows
+    alerts again."""
     rows = source.fetch(
-        "select cast(date_trunc('month', usage_date) as date), sum(billed_cost_usd),"
-        f" sum(estimated_cost_usd) from {s}.{RECONCILIATION} group by 1 order by 1"
+        "select cast(bill.billing_period as varchar), sum(bill.billed_cost_usd),"
+        f" sum(bill.estimated_cost_usd) from {s}.{RECONCILIATION} as bill"
+        " inner join (select billing_period, max(usage_date) as last_billed_day"
+        f" from {s}.{RECONCILIATION} where billed_cost_usd > 0 group by billing_period) as reached"
+        " on bill.billing_period = reached.billing_period"
+        " where bill.usage_date <= reached.last_billed_day"
+        " group by 1 order by 1"
     )
     alerts = []
     for month, billed, estimated in rows:
@@ -164,7 +174,7 @@ def _bill_alerts(source: MartSource, s: str, max_share: Decimal) -> list[Alert]:
             alerts.append(
                 Alert(
                     "bill_difference",
-                    f"bill_difference|{month_text}",
+                    f"bill_difference|{month_text}|{int(share * 100)}%",
                     f"The AWS bill for {month_text} has {_usd(billed_usd)} of Bedrock usage; "
                     f"the logs estimate {_usd(estimated_usd)} ({share:.1%} apart, more than "
                     f"{max_share:.1%}). fct_bedrock_bill_reconciliation shows which buckets "
@@ -222,9 +232,10 @@ def sns_destination(topic_arn: str, client: Any) -> Destination:
 
 def slack_text(alert: Alert) -> str:
     """The alert as Slack mrkdwn: &, < and > escaped as Slack asks, so a tenant id can never
-    become a link or a mention such as <!channel>."""
+    become a link or a mention such as <!channel>; and a word joiner after every @, so that
+    Mattermost (which pings on plain @channel, @all, @here) reads none as a mention."""
     escaped = alert.text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return f"*{alert.subject}*\n{escaped}"
+    return f"*{alert.subject}*\n{escaped.replace('@', '@' + chr(0x2060))}"
 
 
 def check_webhook_url(url: str) -> str:
@@ -232,9 +243,10 @@ def check_webhook_url(url: str) -> str:
     parts = urllib.parse.urlsplit(url)
     local = parts.hostname in _LOCAL_HOSTS
     if parts.scheme != "https" and not (parts.scheme == "http" and local):
+        # never echo the URL: a webhook URL carries its token
+        got = f"a {printable(parts.scheme)}:// URL" if parts.scheme else "a URL without a scheme"
         raise argparse.ArgumentTypeError(
-            "expected an https:// webhook URL (http:// only to localhost), got "
-            f"{printable(parts.scheme or url)}://..."
+            f"expected an https:// webhook URL (http:// only to localhost), got {got}"
         )
     return url
 

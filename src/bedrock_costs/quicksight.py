@@ -95,6 +95,7 @@ REQUIRED_IAM_ACTIONS: Final = (
     "quicksight:CreateDataSet",
     "quicksight:UpdateDataSet",
     "quicksight:UpdateDataSetPermissions",
+    "quicksight:PassDataSet",
     "quicksight:DescribeAnalysis",
     "quicksight:CreateAnalysis",
     "quicksight:UpdateAnalysis",
@@ -160,7 +161,13 @@ class DeployConfig:
                 )
             return self.reference_schema
         if self.schema.endswith("_marts"):
-            return self.schema[: -len("_marts")] + "_reference"
+            derived = self.schema[: -len("_marts")] + "_reference"
+            if not _GLUE_NAME.fullmatch(derived):
+                raise ContractError(
+                    f"--schema {self.schema!r} is not a Glue database name (letters, digits "
+                    "and _); pass --reference-schema"
+                )
+            return derived
         raise ContractError(
             f"--schema {self.schema} does not end in _marts, so the seeds' database cannot be "
             "derived: pass --reference-schema (the dbt Athena schema + _reference)"
@@ -291,14 +298,16 @@ def viewers_data_set_request(config: DeployConfig, table: MartTable, data_source
         "AwsAccountId": config.account_id,
         "DataSetId": table.data_set_id,
         "Name": f"bedrock_tenant_costs {table.name} (row-level security)",
-        "ImportMode": "SPICE" if config.spice else "DIRECT_QUERY",
+        # always queried live, also with --spice: a SPICE copy of the rules would keep a revoked
+        # viewer's access until its next refresh
+        "ImportMode": "DIRECT_QUERY",
         "PhysicalTableMap": {
             table.physical_table_id: {
                 "CustomSql": {
                     "DataSourceArn": data_source_arn,
                     "Name": table.name,
                     "SqlQuery": f'select {columns} from "{schema}"."{table.name}"',
-                    "Columns": input_columns(table, spice=config.spice),
+                    "Columns": input_columns(table, spice=False),
                 }
             }
         },
@@ -649,6 +658,11 @@ def prepare(config: DeployConfig, project_dir: Path) -> tuple[Publication, list[
     for table in tables:
         input_columns(table, spice=config.spice)
     viewers = None
+    if not config.row_level_security and config.dashboard_viewers:
+        raise ContractError(
+            "--dashboard-viewer with --no-row-level-security would show those viewers every "
+            "tenant; drop one of them"
+        )
     if config.row_level_security:
         read_tenant_viewers(project_dir)
         config.seeds_schema()

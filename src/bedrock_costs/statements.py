@@ -216,7 +216,8 @@ def statement_csv_rows(statement: Statement) -> list[list[str]]:
         budget = statement.budget_usd.quantize(CENT, rounding=ROUND_HALF_UP)
         rows.append([month, tenant, "budget", "", "", "", str(budget)])
     if statement.billed_cost_rounded_usd is not None:
-        rows.append([month, tenant, "billed", "", "", "", str(statement.billed_cost_rounded_usd)])
+        billed = statement.billed_cost_rounded_usd.quantize(CENT, rounding=ROUND_HALF_UP)
+        rows.append([month, tenant, "billed", "", "", "", str(billed)])
     return rows
 
 

@@ -38,7 +38,9 @@ EXPECTED_KEYS = {
     "projected_over|2026-11|globex",
     "cost_anomaly|2026-11-03|acme",
     "unpriced_usage|2026-11-02|vendor.new-model-v1:0|us-west-2",
-    "bill_difference|2026-10",
+    # October: billed 100 against 90 estimated on the days the bill has reached (the 20th,
+    # logged but not billed yet, is after the newest billed day and not compared)
+    "bill_difference|2026-10|10%",
 }
 
 
@@ -111,10 +113,16 @@ def build_marts(path: Path, *, without: tuple[str, ...] = ()) -> Path:
             for count in (3, 4)
         ],
         "fct_bedrock_bill_reconciliation": [
-            {"usage_date": day, "billed_cost_usd": billed, "estimated_cost_usd": estimated}
+            {
+                "usage_date": day,
+                "billing_period": day.replace(day=1),
+                "billed_cost_usd": billed,
+                "estimated_cost_usd": estimated,
+            }
             for day, billed, estimated in (
                 (date(2026, 10, 4), Decimal("60"), Decimal("50")),
                 (date(2026, 10, 9), Decimal("40"), Decimal("40")),
+                (date(2026, 10, 20), Decimal("0"), Decimal("30")),
                 (date(2026, 11, 4), Decimal("100"), Decimal("99")),
             )
         ],
@@ -140,7 +148,7 @@ def test_the_marts_give_one_alert_of_each_kind_and_none_within_limits(marts: Pat
     assert "$120.50" in by_key["over_budget|2026-10|acme"]
     assert "$80.00" in by_key["projected_over|2026-11|globex"]
     assert "7 calls" in by_key["unpriced_usage|2026-11-02|vendor.new-model-v1:0|us-west-2"]
-    assert "$100.00" in by_key["bill_difference|2026-10"]
+    assert "$100.00" in by_key["bill_difference|2026-10|10%"]
     assert "10.0x" in by_key["cost_anomaly|2026-11-03|acme"]
 
 
@@ -148,7 +156,7 @@ def test_a_stricter_bill_share_alerts_on_the_closer_month(marts: Path) -> None:
     source = open_duckdb(marts, "bedrock_marts")
     keys = {a.key for a in find_alerts(source, Decimal("0.005"))}
     source.close()
-    assert keys == EXPECTED_KEYS | {"bill_difference|2026-11"}
+    assert keys == EXPECTED_KEYS | {"bill_difference|2026-11|1%"}
 
 
 def test_a_missing_mart_is_named_and_the_other_alerts_still_found(tmp_path: Path) -> None:
@@ -157,13 +165,17 @@ def test_a_missing_mart_is_named_and_the_other_alerts_still_found(tmp_path: Path
     source = open_duckdb(path, "bedrock_marts")
     keys = {a.key for a in find_alerts(source, note=notes.append)}
     source.close()
-    assert keys == EXPECTED_KEYS - {"bill_difference|2026-10"}
+    assert keys == EXPECTED_KEYS - {"bill_difference|2026-10|10%"}
     assert len(notes) == 1
     assert "fct_bedrock_bill_reconciliation" in notes[0]
 
 
 def test_slack_text_cannot_mention_or_link() -> None:
-    text = slack_text(Alert("cost_anomaly", "k", "Tenant <!channel> & <https://x|y> cost $1"))
+    text = slack_text(
+        Alert("cost_anomaly", "k", "Tenant <!channel> & <https://x|y> @channel cost $1")
+    )
+    assert "@channel" not in text
+    assert "@\u2060channel" in text
     assert "<" not in text
     assert ">" not in text
     assert "&lt;!channel&gt; &amp; &lt;https://x|y&gt;" in text
@@ -173,8 +185,9 @@ def test_slack_text_cannot_mention_or_link() -> None:
     "url", ["http://hooks.example.com/x", "ftp://localhost/x", "file:///etc/passwd", "hooks"]
 )
 def test_a_webhook_must_be_https_unless_local(url: str) -> None:
-    with pytest.raises(Exception, match="https://"):
+    with pytest.raises(Exception, match="https://") as refused:
         check_webhook_url(url)
+    assert url.split("://")[-1] not in str(refused.value), "the URL (its token) is not echoed"
     assert check_webhook_url("http://127.0.0.1:8080/hook") == "http://127.0.0.1:8080/hook"
 
 

@@ -463,3 +463,19 @@ def test_a_reference_schema_that_is_not_a_glue_name_is_refused(recorder: Recorde
     assert code == 2
     assert "is not a Glue database name" in err
     assert recorder.calls == []
+
+
+def test_viewers_without_row_level_security_are_refused(recorder: Recorder) -> None:
+    code, _, err = run(recorder, row_level_security=False)
+    assert code == 2
+    assert "would show those viewers every tenant" in err
+    assert recorder.calls == []
+
+
+def test_the_rules_are_queried_live_even_with_spice(recorder: Recorder) -> None:
+    expect_first_deploy(recorder)
+    code, _, err = run(recorder, spice=True)
+    assert code == 0, err
+    sets = {r["DataSetId"]: r for r in recorder.requests("CreateDataSet")}
+    assert sets[VIEWERS_ID]["ImportMode"] == "DIRECT_QUERY"
+    assert sets["bedrock-tenant-costs-fct-tenant-daily-usage"]["ImportMode"] == "SPICE"

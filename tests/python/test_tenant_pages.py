@@ -109,8 +109,13 @@ def test_the_search_finds_every_tenant_on_the_page_for_all(database: Path, tmp_p
     text = page.read_text(encoding="utf-8")
     everyone = tenants(database)
     assert len(everyone) >= 5
+    amounts_found = 0
     for tenant in everyone:
-        assert traces_of(tenant, database, "", text), f"the search missed {tenant!r}"
+        traces = traces_of(tenant, database, "", text)
+        assert traces, f"the search missed {tenant!r}"
+        amounts_found += any(trace.startswith("amount") for trace in traces)
+    # the amount search works too (not only the id search): most tenants' amounts are found
+    assert amounts_found >= len(everyone) - 1
 
 
 @pytest.mark.parametrize("pick", ["first", "look-alike", "last"])
@@ -202,7 +207,7 @@ def test_statements_add_up_to_the_cent_and_tie_to_the_marts(database: Path, tmp_
             assert billed_rows == []
         else:
             billed_seen = True
-            assert [Decimal(line["amount_usd"]) for line in billed_rows] == [billed]
+            assert [line["amount_usd"] for line in billed_rows] == [f"{billed:.2f}"]
             assert f"${billed:,.2f}" in (out / row["html"]).read_text(encoding="utf-8")
         assert len([line for line in lines if line["line"] == "budget"]) == (budget is not None)
         page = (out / row["html"]).read_text(encoding="utf-8")
