@@ -473,8 +473,8 @@ def read_report_data(
             "group by 1, 2, 3, 4 order by 1, 2, 3, 4"
         )
         grouped: dict[tuple[str, str, str], list[list[int]]] = {}
-        for day, tenant, model, bucket_index, count in rows:
-            key = (str(day), str(tenant), UNRESOLVED_MODEL if model is None else str(model))
+        for day, row_tenant, model, bucket_index, count in rows:
+            key = (str(day), str(row_tenant), UNRESOLVED_MODEL if model is None else str(model))
             grouped.setdefault(key, []).append([int(bucket_index), int(count)])
         latency.rows = [[*key, buckets] for key, buckets in grouped.items()]
     data.sections["latency"] = latency
