@@ -393,9 +393,27 @@ class _Builder:
                     "Title": str(sheet.get("title")),
                     "Visuals": visuals,
                     "FilterControls": controls,
-                    "Layouts": [{"Configuration": {"GridLayout": {"Elements": _grid(visuals)}}}],
+                    "Layouts": [
+                        {
+                            "Configuration": {
+                                "GridLayout": {
+                                    "Elements": _grid(
+                                        visuals, "VisualId", "VISUAL", 2, _VISUAL_HEIGHT
+                                    )
+                                }
+                            }
+                        }
+                    ],
                     "SheetControlLayouts": [
-                        {"Configuration": {"GridLayout": {"Elements": _control_grid(controls)}}}
+                        {
+                            "Configuration": {
+                                "GridLayout": {
+                                    "Elements": _grid(
+                                        controls, "FilterControlId", "FILTER_CONTROL", 4, 2
+                                    )
+                                }
+                            }
+                        }
                     ],
                 }
             )
@@ -410,41 +428,26 @@ class _Builder:
         }
 
 
-def _element_id(entry: Mapping[str, Any], key: str) -> str:
-    (body,) = entry.values()
-    return str(body[key])
-
-
-def _grid(visuals: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Two visuals a row, each half the grid wide."""
-    half = _GRID_WIDTH // 2
-    return [
-        {
-            "ElementId": _element_id(visual, "VisualId"),
-            "ElementType": "VISUAL",
-            "ColumnIndex": half * (i % 2),
-            "ColumnSpan": half,
-            "RowIndex": _VISUAL_HEIGHT * (i // 2),
-            "RowSpan": _VISUAL_HEIGHT,
-        }
-        for i, visual in enumerate(visuals)
-    ]
-
-
-def _control_grid(controls: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Controls side by side, four a row."""
-    width = _GRID_WIDTH // 4
-    return [
-        {
-            "ElementId": _element_id(control, "FilterControlId"),
-            "ElementType": "FILTER_CONTROL",
-            "ColumnIndex": width * (i % 4),
-            "ColumnSpan": width,
-            "RowIndex": 2 * (i // 4),
-            "RowSpan": 2,
-        }
-        for i, control in enumerate(controls)
-    ]
+def _grid(
+    entries: Sequence[Mapping[str, Any]], id_key: str, kind: str, per_row: int, height: int
+) -> list[dict[str, Any]]:
+    """Grid layout elements for the entries (visuals or controls): `per_row` a row, each an
+    equal share of the grid wide and `height` rows high."""
+    width = _GRID_WIDTH // per_row
+    elements = []
+    for i, entry in enumerate(entries):
+        (body,) = entry.values()
+        elements.append(
+            {
+                "ElementId": str(body[id_key]),
+                "ElementType": kind,
+                "ColumnIndex": width * (i % per_row),
+                "ColumnSpan": width,
+                "RowIndex": height * (i // per_row),
+                "RowSpan": height,
+            }
+        )
+    return elements
 
 
 def load_dashboard(
